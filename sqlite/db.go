@@ -1,0 +1,215 @@
+// Package sqlite stores Vern's data in an embedded SQLite file.
+//
+// It only persists: every rule lives in the services, and the postgres
+// package implements the same vern.Store, checked by the same storetest suite.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"time"
+
+	"github.com/ncruces/go-sqlite3"
+	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
+	"github.com/pressly/goose/v3"
+
+	"github.com/vernhq/vern"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations returns the embedded migration files, for the test that keeps
+// both backends' migration lists equal.
+func Migrations() fs.FS {
+	sub, _ := fs.Sub(migrationFS, "migrations")
+	return sub
+}
+
+// DB is a vern.Store on one SQLite file. SQLite allows one writer at a time,
+// so writes go through a single connection (no SQLITE_BUSY between our own
+// writers) while reads use a pool that WAL lets run beside the writer.
+type DB struct {
+	path   string
+	writer *sql.DB
+	reader *sql.DB
+	store
+}
+
+var _ vern.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the SQLite database at path and applies
+// any pending migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	writer, err := sql.Open("sqlite3", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite writer: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+
+	if err := migrate(ctx, writer); err != nil {
+		writer.Close()
+		return nil, err
+	}
+
+	reader, err := sql.Open("sqlite3", dsn(path, true))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open sqlite reader: %w", err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0)*2)
+	reader.SetMaxOpenConns(n)
+	reader.SetMaxIdleConns(n)
+	reader.SetConnMaxIdleTime(0)
+
+	db := &DB{path: path, writer: writer, reader: reader}
+	db.store = store{r: reader, w: writer, db: db}
+	return db, nil
+}
+
+// dsn builds the connection string. busy_timeout comes first so that every
+// later pragma already waits instead of failing while another process holds
+// a lock. WAL lets readers run beside the writer; synchronous=NORMAL in WAL
+// mode still survives a killed process (only an OS crash or power loss can
+// lose the last commits); foreign keys are off in SQLite unless asked for;
+// secure_delete overwrites freed pages, so erased people do not linger in
+// the file.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "secure_delete(1)")
+	q.Add("_pragma", "cache_size(-65536)")
+	q.Add("_txlock", "immediate")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, Migrations(),
+		goose.WithTableName("schema_migrations"),
+		goose.WithDisableGlobalRegistry(true),
+	)
+	if err != nil {
+		return fmt.Errorf("prepare sqlite migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate sqlite: %w", err)
+	}
+	return nil
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both connection pools.
+func (db *DB) Close() error {
+	return errors.Join(db.reader.Close(), db.writer.Close())
+}
+
+// Checkpoint folds the write-ahead log into the database file, so that the
+// file alone is a complete copy.
+func (db *DB) Checkpoint(ctx context.Context) error {
+	_, err := db.writer.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return translateErr(err)
+}
+
+// queryer is what both *sql.DB and *sql.Tx offer.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// store implements vern.Store over a reader and a writer. Outside a
+// transaction they are the two pools; inside one both are the *sql.Tx, so a
+// transaction reads its own writes.
+type store struct {
+	r, w queryer
+	db   *DB
+	inTx bool
+}
+
+// InTx runs fn inside one immediate transaction on the writer connection.
+func (s *store) InTx(ctx context.Context, fn func(vern.Store) error) error {
+	if s.inTx {
+		return fn(s)
+	}
+	tx, err := s.db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", translateErr(err))
+	}
+	txs := &store{r: tx, w: tx, db: s.db, inTx: true}
+	if err := fn(txs); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", translateErr(err))
+	}
+	return nil
+}
+
+// translateErr maps driver errors to vern error codes by their codes, never
+// by message text.
+func translateErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &vern.Error{Code: vern.ENOTFOUND, Message: "Not found."}
+	}
+	var se *sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.ExtendedCode() {
+		case sqlite3.CONSTRAINT_UNIQUE, sqlite3.CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %w", &vern.Error{Code: vern.ECONFLICT, Message: "Already exists."}, err)
+		case sqlite3.CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w: %w", &vern.Error{Code: vern.ENOTFOUND, Message: "A referenced record does not exist."}, err)
+		}
+	}
+	return err
+}
+
+// Times are stored as RFC 3339 text in UTC with fixed-width nanoseconds, so
+// that text order is time order.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("parse stored time: %w", err)
+	}
+	return t.UTC(), nil
+}
+
+// nullString turns "" into SQL NULL, for optional foreign keys.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullBytes turns an empty slice into SQL NULL, for optional unique indexes.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}

@@ -1,0 +1,44 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/vernhq/vern"
+)
+
+// CreateInteraction inserts i.
+func (s *store) CreateInteraction(ctx context.Context, i *vern.SealedInteraction) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO interactions (id, person_id, channel, kind, sealed_text, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		i.ID, i.PersonID, i.Channel, i.Kind, i.SealedText, formatTime(i.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("insert interaction: %w", translateErr(err))
+	}
+	return nil
+}
+
+// FindInteractions returns a person's interactions, oldest first.
+func (s *store) FindInteractions(ctx context.Context, personID string) ([]*vern.SealedInteraction, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, person_id, channel, kind, sealed_text, created_at FROM interactions
+		WHERE person_id = ? ORDER BY created_at, id`, personID)
+	if err != nil {
+		return nil, fmt.Errorf("find interactions: %w", translateErr(err))
+	}
+	defer rows.Close()
+	var out []*vern.SealedInteraction
+	for rows.Next() {
+		var i vern.SealedInteraction
+		var created string
+		if err := rows.Scan(&i.ID, &i.PersonID, &i.Channel, &i.Kind, &i.SealedText, &created); err != nil {
+			return nil, fmt.Errorf("scan interaction: %w", err)
+		}
+		if i.CreatedAt, err = parseTime(created); err != nil {
+			return nil, err
+		}
+		out = append(out, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find interactions: %w", translateErr(err))
+	}
+	return out, nil
+}

@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/vernhq/vern"
+)
+
+const personColumns = `id, email_index, wrapped_key, sealed, language, organization_id, source_channel, source_ref, created_at, updated_at`
+
+// CreatePerson inserts p.
+func (s *store) CreatePerson(ctx context.Context, p *vern.SealedPerson) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO people (`+personColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		personArgs(p)...)
+	if err != nil {
+		return fmt.Errorf("insert person: %w", translateErr(err))
+	}
+	return nil
+}
+
+// peoplePerInsert keeps a multi-row INSERT well below SQLite's limit of
+// 32766 bound parameters.
+const peoplePerInsert = 500
+
+// CreatePeople inserts ps in multi-row statements, skipping existing emails.
+func (s *store) CreatePeople(ctx context.Context, ps []*vern.SealedPerson) (int, error) {
+	inserted := 0
+	for len(ps) > 0 {
+		chunk := ps[:min(len(ps), peoplePerInsert)]
+		ps = ps[len(chunk):]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO people (` + personColumns + `) VALUES `)
+		args := make([]any, 0, len(chunk)*10)
+		for i, p := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`(?,?,?,?,?,?,?,?,?,?)`)
+			args = append(args, personArgs(p)...)
+		}
+		b.WriteString(` ON CONFLICT (email_index) DO NOTHING`)
+		res, err := s.w.ExecContext(ctx, b.String(), args...)
+		if err != nil {
+			return inserted, fmt.Errorf("insert people: %w", translateErr(err))
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return inserted, fmt.Errorf("insert people: %w", err)
+		}
+		inserted += int(n)
+	}
+	return inserted, nil
+}
+
+func personArgs(p *vern.SealedPerson) []any {
+	return []any{p.ID, nullBytes(p.EmailIndex), p.WrappedKey, p.Sealed, p.Language, nullString(p.OrganizationID),
+		p.SourceChannel, p.SourceRef, formatTime(p.CreatedAt), formatTime(p.UpdatedAt)}
+}
+
+// FindPersonByID returns the person with id.
+func (s *store) FindPersonByID(ctx context.Context, id string) (*vern.SealedPerson, error) {
+	p, err := scanPerson(s.r.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE id = ?`, id))
+	if err != nil {
+		return nil, fmt.Errorf("find person: %w", err)
+	}
+	return p, nil
+}
+
+// FindPersonByEmailIndex returns the person whose email has index.
+func (s *store) FindPersonByEmailIndex(ctx context.Context, index []byte) (*vern.SealedPerson, error) {
+	p, err := scanPerson(s.r.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE email_index = ?`, index))
+	if err != nil {
+		return nil, fmt.Errorf("find person by email: %w", err)
+	}
+	return p, nil
+}
+
+// FindPersonIDsByEmailIndex maps each known index to its person's id.
+func (s *store) FindPersonIDsByEmailIndex(ctx context.Context, indexes [][]byte) (map[string]string, error) {
+	out := make(map[string]string, len(indexes))
+	for len(indexes) > 0 {
+		chunk := indexes[:min(len(indexes), 5000)]
+		indexes = indexes[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, x := range chunk {
+			args[i] = x
+		}
+		q := `SELECT email_index, id FROM people WHERE email_index IN (?` + strings.Repeat(",?", len(chunk)-1) + `)`
+		rows, err := s.r.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("find people by email: %w", translateErr(err))
+		}
+		for rows.Next() {
+			var idx []byte
+			var id string
+			if err := rows.Scan(&idx, &id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("scan person id: %w", err)
+			}
+			out[string(idx)] = id
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("find people by email: %w", translateErr(err))
+		}
+	}
+	return out, nil
+}
+
+// UpdatePerson replaces p's stored fields.
+func (s *store) UpdatePerson(ctx context.Context, p *vern.SealedPerson) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE people SET email_index = ?, sealed = ?, language = ?, organization_id = ?, updated_at = ? WHERE id = ?`,
+		nullBytes(p.EmailIndex), p.Sealed, p.Language, nullString(p.OrganizationID), formatTime(p.UpdatedAt), p.ID)
+	if err != nil {
+		return fmt.Errorf("update person: %w", translateErr(err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("update person: %w", err)
+	} else if n == 0 {
+		return vern.Errorf(vern.ENOTFOUND, "Person not found.")
+	}
+	return nil
+}
+
+// CountPeople returns the number of people.
+func (s *store) CountPeople(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM people`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count people: %w", translateErr(err))
+	}
+	return n, nil
+}
+
+func scanPerson(row *sql.Row) (*vern.SealedPerson, error) {
+	var p vern.SealedPerson
+	var org sql.NullString
+	var created, updated string
+	err := row.Scan(&p.ID, &p.EmailIndex, &p.WrappedKey, &p.Sealed, &p.Language, &org, &p.SourceChannel, &p.SourceRef, &created, &updated)
+	if err != nil {
+		return nil, translateErr(err)
+	}
+	p.OrganizationID = org.String
+	if p.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if p.UpdatedAt, err = parseTime(updated); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}

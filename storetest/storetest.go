@@ -1,0 +1,44 @@
+// Package storetest is the conformance suite every vern.Store backend runs,
+// so that SQLite and PostgreSQL behave the same for every stored behaviour.
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/vernhq/vern"
+)
+
+// Opener returns a fresh, empty, migrated store for one test.
+type Opener func(t *testing.T) vern.Store
+
+// Run runs the whole suite against the stores that open returns.
+func Run(t *testing.T, open Opener) {
+	t.Run("Person", func(t *testing.T) { testPerson(t, open) })
+	t.Run("Organization", func(t *testing.T) { testOrganization(t, open) })
+	t.Run("Interaction", func(t *testing.T) { testInteraction(t, open) })
+	t.Run("Policy", func(t *testing.T) { testPolicy(t, open) })
+	t.Run("Token", func(t *testing.T) { testToken(t, open) })
+	t.Run("Tx", func(t *testing.T) { testTx(t, open) })
+}
+
+// epoch is a fixed, sub-second time, so the suite also checks that stores
+// keep time to the microsecond.
+var epoch = time.Date(2026, 3, 14, 9, 26, 53, 589793000, time.UTC)
+
+func ctx(t *testing.T) context.Context { return t.Context() }
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := vern.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+func mustNoErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
