@@ -11,6 +11,7 @@ type Store interface {
 	InteractionStore
 	PolicyStore
 	TokenStore
+	SettingStore
 
 	// InTx runs fn with a Store bound to one transaction, committed when fn
 	// returns nil and rolled back otherwise. Nested calls join the outer

@@ -36,9 +36,11 @@ func Migrations() fs.FS {
 // so writes go through a single connection (no SQLITE_BUSY between our own
 // writers) while reads use a pool that WAL lets run beside the writer.
 type DB struct {
-	path   string
-	writer *sql.DB
-	reader *sql.DB
+	path       string
+	writer     *sql.DB
+	reader     *sql.DB
+	readStmts  *stmtCache
+	writeStmts *stmtCache
 	store
 }
 
@@ -71,7 +73,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	reader.SetMaxIdleConns(n)
 	reader.SetConnMaxIdleTime(0)
 
-	db := &DB{path: path, writer: writer, reader: reader}
+	db := &DB{path: path, writer: writer, reader: reader, readStmts: newStmtCache(reader), writeStmts: newStmtCache(writer)}
 	db.store = store{r: reader, w: writer, db: db}
 	return db, nil
 }
@@ -117,6 +119,8 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both connection pools.
 func (db *DB) Close() error {
+	db.readStmts.close()
+	db.writeStmts.close()
 	return errors.Join(db.reader.Close(), db.writer.Close())
 }
 
@@ -140,19 +144,19 @@ type queryer interface {
 type store struct {
 	r, w queryer
 	db   *DB
-	inTx bool
+	tx   *sql.Tx // nil outside InTx
 }
 
 // InTx runs fn inside one immediate transaction on the writer connection.
 func (s *store) InTx(ctx context.Context, fn func(vern.Store) error) error {
-	if s.inTx {
+	if s.tx != nil {
 		return fn(s)
 	}
 	tx, err := s.db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", translateErr(err))
 	}
-	txs := &store{r: tx, w: tx, db: s.db, inTx: true}
+	txs := &store{r: tx, w: tx, db: s.db, tx: tx}
 	if err := fn(txs); err != nil {
 		_ = tx.Rollback()
 		return err

@@ -9,7 +9,7 @@ import (
 
 // CreateInteraction inserts i.
 func (s *store) CreateInteraction(ctx context.Context, i *vern.SealedInteraction) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO interactions (id, person_id, channel, kind, sealed_text, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO interactions (id, person_id, channel, kind, sealed_text, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		i.ID, i.PersonID, i.Channel, i.Kind, i.SealedText, formatTime(i.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert interaction: %w", translateErr(err))
@@ -19,7 +19,7 @@ func (s *store) CreateInteraction(ctx context.Context, i *vern.SealedInteraction
 
 // FindInteractions returns a person's interactions, oldest first.
 func (s *store) FindInteractions(ctx context.Context, personID string) ([]*vern.SealedInteraction, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, person_id, channel, kind, sealed_text, created_at FROM interactions
+	rows, err := s.readRows(ctx, `SELECT id, person_id, channel, kind, sealed_text, created_at FROM interactions
 		WHERE person_id = ? ORDER BY created_at, id`, personID)
 	if err != nil {
 		return nil, fmt.Errorf("find interactions: %w", translateErr(err))

@@ -11,14 +11,14 @@ const organizationColumns = `id, match_key, name, org_number, country, website, 
 
 // EnsureOrganization inserts o unless its match key exists, then loads the stored row into o.
 func (s *store) EnsureOrganization(ctx context.Context, o *vern.Organization) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO organizations (`+organizationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := s.exec(ctx, `INSERT INTO organizations (`+organizationColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (match_key) DO NOTHING`,
 		o.ID, o.MatchKey, o.Name, o.OrgNumber, o.Country, o.Website, o.Phone, o.Email, o.Address, formatTime(o.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert organization: %w", translateErr(err))
 	}
 	// Read through the writer: inside or outside a transaction it sees the row just written.
-	stored, err := s.findOrganization(ctx, s.w, `match_key = ?`, o.MatchKey)
+	stored, err := s.findOrganization(ctx, true, `match_key = ?`, o.MatchKey)
 	if err != nil {
 		return err
 	}
@@ -28,13 +28,17 @@ func (s *store) EnsureOrganization(ctx context.Context, o *vern.Organization) er
 
 // FindOrganizationByID returns the organisation with id.
 func (s *store) FindOrganizationByID(ctx context.Context, id string) (*vern.Organization, error) {
-	return s.findOrganization(ctx, s.r, `id = ?`, id)
+	return s.findOrganization(ctx, false, `id = ?`, id)
 }
 
-func (s *store) findOrganization(ctx context.Context, q queryer, where string, arg any) (*vern.Organization, error) {
+func (s *store) findOrganization(ctx context.Context, onWriter bool, where string, arg any) (*vern.Organization, error) {
 	var o vern.Organization
 	var created string
-	err := q.QueryRowContext(ctx, `SELECT `+organizationColumns+` FROM organizations WHERE `+where, arg).
+	query := s.readRow
+	if onWriter {
+		query = s.writeRow
+	}
+	err := query(ctx, `SELECT `+organizationColumns+` FROM organizations WHERE `+where, arg).
 		Scan(&o.ID, &o.MatchKey, &o.Name, &o.OrgNumber, &o.Country, &o.Website, &o.Phone, &o.Email, &o.Address, &created)
 	if err != nil {
 		return nil, fmt.Errorf("find organization: %w", translateErr(err))

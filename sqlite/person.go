@@ -13,7 +13,7 @@ const personColumns = `id, email_index, wrapped_key, sealed, language, organizat
 
 // CreatePerson inserts p.
 func (s *store) CreatePerson(ctx context.Context, p *vern.SealedPerson) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO people (`+personColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO people (`+personColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		personArgs(p)...)
 	if err != nil {
 		return fmt.Errorf("insert person: %w", translateErr(err))
@@ -62,7 +62,7 @@ func personArgs(p *vern.SealedPerson) []any {
 
 // FindPersonByID returns the person with id.
 func (s *store) FindPersonByID(ctx context.Context, id string) (*vern.SealedPerson, error) {
-	p, err := scanPerson(s.r.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE id = ?`, id))
+	p, err := scanPerson(s.readRow(ctx, `SELECT `+personColumns+` FROM people WHERE id = ?`, id))
 	if err != nil {
 		return nil, fmt.Errorf("find person: %w", err)
 	}
@@ -71,7 +71,7 @@ func (s *store) FindPersonByID(ctx context.Context, id string) (*vern.SealedPers
 
 // FindPersonByEmailIndex returns the person whose email has index.
 func (s *store) FindPersonByEmailIndex(ctx context.Context, index []byte) (*vern.SealedPerson, error) {
-	p, err := scanPerson(s.r.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE email_index = ?`, index))
+	p, err := scanPerson(s.readRow(ctx, `SELECT `+personColumns+` FROM people WHERE email_index = ?`, index))
 	if err != nil {
 		return nil, fmt.Errorf("find person by email: %w", err)
 	}
@@ -111,7 +111,7 @@ func (s *store) FindPersonIDsByEmailIndex(ctx context.Context, indexes [][]byte)
 
 // UpdatePerson replaces p's stored fields.
 func (s *store) UpdatePerson(ctx context.Context, p *vern.SealedPerson) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE people SET email_index = ?, sealed = ?, language = ?, organization_id = ?, updated_at = ? WHERE id = ?`,
+	res, err := s.exec(ctx, `UPDATE people SET email_index = ?, sealed = ?, language = ?, organization_id = ?, updated_at = ? WHERE id = ?`,
 		nullBytes(p.EmailIndex), p.Sealed, p.Language, nullString(p.OrganizationID), formatTime(p.UpdatedAt), p.ID)
 	if err != nil {
 		return fmt.Errorf("update person: %w", translateErr(err))
@@ -127,7 +127,7 @@ func (s *store) UpdatePerson(ctx context.Context, p *vern.SealedPerson) error {
 // CountPeople returns the number of people.
 func (s *store) CountPeople(ctx context.Context) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM people`).Scan(&n); err != nil {
+	if err := s.readRow(ctx, `SELECT count(*) FROM people`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count people: %w", translateErr(err))
 	}
 	return n, nil

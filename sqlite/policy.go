@@ -9,7 +9,7 @@ import (
 
 // CreatePolicyVersion stores v and sets its Seq.
 func (s *store) CreatePolicyVersion(ctx context.Context, v *vern.PolicyVersion) error {
-	err := s.w.QueryRowContext(ctx, `INSERT INTO policy_versions (version, hash, published_at, recorded_at, source)
+	err := s.writeRow(ctx, `INSERT INTO policy_versions (version, hash, published_at, recorded_at, source)
 		VALUES (?, ?, ?, ?, ?) RETURNING seq`,
 		v.Version, v.Hash, formatTime(v.PublishedAt), formatTime(v.RecordedAt), v.Source).Scan(&v.Seq)
 	if err != nil {
@@ -20,7 +20,7 @@ func (s *store) CreatePolicyVersion(ctx context.Context, v *vern.PolicyVersion) 
 
 // FindPolicyVersions lists every version, newest first, without sources.
 func (s *store) FindPolicyVersions(ctx context.Context) ([]*vern.PolicyVersion, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT seq, version, hash, published_at, recorded_at, NULL FROM policy_versions ORDER BY seq DESC`)
+	rows, err := s.readRows(ctx, `SELECT seq, version, hash, published_at, recorded_at, NULL FROM policy_versions ORDER BY seq DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("find policy versions: %w", translateErr(err))
 	}
@@ -41,7 +41,7 @@ func (s *store) FindPolicyVersions(ctx context.Context) ([]*vern.PolicyVersion, 
 
 // FindPolicyVersion returns one version with its source.
 func (s *store) FindPolicyVersion(ctx context.Context, version string) (*vern.PolicyVersion, error) {
-	v, err := scanPolicyVersion(s.r.QueryRowContext(ctx, `SELECT seq, version, hash, published_at, recorded_at, source
+	v, err := scanPolicyVersion(s.readRow(ctx, `SELECT seq, version, hash, published_at, recorded_at, source
 		FROM policy_versions WHERE version = ?`, version))
 	if err != nil {
 		return nil, fmt.Errorf("find policy version: %w", err)
@@ -51,7 +51,7 @@ func (s *store) FindPolicyVersion(ctx context.Context, version string) (*vern.Po
 
 // FindLatestPolicyVersion returns the newest version with its source.
 func (s *store) FindLatestPolicyVersion(ctx context.Context) (*vern.PolicyVersion, error) {
-	v, err := scanPolicyVersion(s.r.QueryRowContext(ctx, `SELECT seq, version, hash, published_at, recorded_at, source
+	v, err := scanPolicyVersion(s.readRow(ctx, `SELECT seq, version, hash, published_at, recorded_at, source
 		FROM policy_versions ORDER BY seq DESC LIMIT 1`))
 	if err != nil {
 		return nil, fmt.Errorf("find latest policy version: %w", err)

@@ -20,6 +20,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Interaction", func(t *testing.T) { testInteraction(t, open) })
 	t.Run("Policy", func(t *testing.T) { testPolicy(t, open) })
 	t.Run("Token", func(t *testing.T) { testToken(t, open) })
+	t.Run("Setting", func(t *testing.T) { testSetting(t, open) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, open) })
 }
 

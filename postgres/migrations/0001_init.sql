@@ -58,5 +58,12 @@ CREATE TABLE api_tokens (
     created_at TIMESTAMPTZ NOT NULL
 );
 
+-- Installation-wide settings every node must agree on, such as the
+-- fingerprint of the master key (a node with another key must not start).
+CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
 -- +goose Down
 -- Vern migrates forward only.

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/auth"
+	"github.com/vernhq/vern/keyring"
+	"github.com/vernhq/vern/person"
+	"github.com/vernhq/vern/postgres"
+	"github.com/vernhq/vern/publish"
+	"github.com/vernhq/vern/sqlite"
+)
+
+// App is the wired graph of stores and services that serve, migrate and
+// every other subcommand share.
+type App struct {
+	Config Config
+	Log    *slog.Logger
+	Clock  vern.Clock
+	Store  vern.Store
+	Keys   *keyring.Keyring
+	People *person.Service
+	Policy *publish.Service
+	Auth   *auth.Service
+
+	close func() error
+}
+
+// openApp opens the store (migrating it), the master key and the services.
+func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
+	a := &App{Config: cfg, Clock: vern.SystemClock{}, Log: newLogger(cfg.LogFormat, logOut)}
+	kind, target, err := cfg.backend()
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case "sqlite":
+		if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+		db, err := sqlite.Open(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		a.Store, a.close = db, db.Close
+	case "postgres":
+		db, err := postgres.Open(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		a.Store, a.close = db, db.Close
+	}
+	if a.Keys, err = openKeys(cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := checkKeyFingerprint(ctx, a.Store, a.Keys); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.People = person.New(a.Store, a.Keys, a.Clock)
+	a.Policy = publish.New(a.Store, a.Clock)
+	a.Auth = auth.New(a.Store, a.Clock)
+	return a, nil
+}
+
+func openKeys(cfg Config) (*keyring.Keyring, error) {
+	path, create := cfg.masterKeyPath()
+	if create {
+		if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+		return keyring.LoadOrCreate(path)
+	}
+	return keyring.Load(path)
+}
+
+// checkKeyFingerprint refuses to run with a master key other than the one
+// the database was first used with: data sealed under two keys would be
+// partly unreadable. This matters most when several nodes share PostgreSQL
+// and each must be given the same VERN_MASTER_KEY_FILE.
+func checkKeyFingerprint(ctx context.Context, s vern.Store, k *keyring.Keyring) error {
+	sum := sha256.Sum256(k.Sign("key-fingerprint", []byte("vern")))
+	fp := hex.EncodeToString(sum[:8])
+	stored, err := s.EnsureSetting(ctx, "master_key_fingerprint", fp)
+	if err != nil {
+		return err
+	}
+	if stored != fp {
+		return errors.New("the master key does not match the one this database was created with (fingerprint " + fp + ", database expects " + stored + "); every node must use the same master key file")
+	}
+	return nil
+}
+
+// Close closes the store.
+func (a *App) Close() error {
+	if a.close == nil {
+		return nil
+	}
+	return a.close()
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Config is everything Vern can be configured with. Flags beat environment
+// variables, which beat the defaults; only this file reads the environment.
+type Config struct {
+	Data          string // folder for the SQLite file, the key file and the admin token
+	Addr          string // HTTP listen address
+	DatabaseURL   string // "" or sqlite:PATH for SQLite, postgres://... for PostgreSQL
+	PolicyFile    string // "" means the stored policy, or the embedded seed on first start
+	SMTPURL       string // smtp://host:port
+	MasterKeyFile string // "" means DATA/master.key, created on first start
+	LogFormat     string // json or text
+}
+
+// DefaultConfig returns the defaults: a local data folder and localhost.
+func DefaultConfig() Config {
+	return Config{Data: "./vern-data", Addr: "127.0.0.1:8080", LogFormat: "json"}
+}
+
+// envNames maps flags to the environment variables that may set them.
+var envNames = map[string]string{
+	"data":         "VERN_DATA",
+	"addr":         "VERN_ADDR",
+	"database-url": "VERN_DATABASE_URL",
+	"policy":       "VERN_POLICY",
+	"smtp-url":     "VERN_SMTP_URL",
+	"master-key":   "VERN_MASTER_KEY_FILE",
+	"log-format":   "VERN_LOG_FORMAT",
+}
+
+// bindFlags declares the configuration flags on fs.
+func (c *Config) bindFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.Data, "data", c.Data, "data folder (SQLite file, master key, admin token) [VERN_DATA]")
+	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address [VERN_ADDR]")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres://... for PostgreSQL; empty for SQLite in the data folder [VERN_DATABASE_URL]")
+	fs.StringVar(&c.PolicyFile, "policy", c.PolicyFile, "policy file to publish; empty keeps the stored one (the built-in example on first start) [VERN_POLICY]")
+	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "outgoing mail server, smtp://host:port [VERN_SMTP_URL]")
+	fs.StringVar(&c.MasterKeyFile, "master-key", c.MasterKeyFile, "master key file; empty means DATA/master.key, created on first start [VERN_MASTER_KEY_FILE]")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text [VERN_LOG_FORMAT]")
+}
+
+// applyEnv fills every flag the user did not set from its environment
+// variable, if that is set.
+func applyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		env, ok := envNames[f.Name]
+		if !ok || f.Changed {
+			return
+		}
+		if v := getenv(env); v != "" {
+			if e := fs.Set(f.Name, v); e != nil && err == nil {
+				err = fmt.Errorf("%s: %w", env, e)
+			}
+		}
+	})
+	return err
+}
+
+// backend says which store a database URL selects.
+func (c *Config) backend() (kind, target string, err error) {
+	switch u := c.DatabaseURL; {
+	case u == "":
+		return "sqlite", filepath.Join(c.Data, "vern.db"), nil
+	case strings.HasPrefix(u, "sqlite:"):
+		return "sqlite", strings.TrimPrefix(strings.TrimPrefix(u, "sqlite:"), "//"), nil
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return "postgres", u, nil
+	default:
+		return "", "", fmt.Errorf("database URL must start with sqlite: or postgres:// (got scheme %q)", scheme(u))
+	}
+}
+
+func scheme(u string) string {
+	if i := strings.Index(u, ":"); i > 0 && i < 20 {
+		return u[:i]
+	}
+	return "?"
+}
+
+func (c *Config) masterKeyPath() (path string, create bool) {
+	if c.MasterKeyFile != "" {
+		return c.MasterKeyFile, false
+	}
+	return filepath.Join(c.Data, "master.key"), true
+}
+
+func (c *Config) adminTokenPath() string { return filepath.Join(c.Data, "admin-token") }
+
+func getenv(name string) string { return os.Getenv(name) }

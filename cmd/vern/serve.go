@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/vernhq/vern/policy"
+	"github.com/vernhq/vern/web"
+)
+
+// shutdownGrace is how long in-flight requests may take to finish after
+// SIGTERM or Ctrl-C.
+const shutdownGrace = 30 * time.Second
+
+func (m *Main) serveCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP server (API, privacy notice, metrics)",
+		Args:  cobra.NoArgs,
+	}
+	cfg := m.configFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return m.serve(cmd.Context(), *cfg) }
+	return cmd
+}
+
+func (m *Main) serve(ctx context.Context, cfg Config) error {
+	app, err := openApp(ctx, cfg, m.Stderr)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	if cfg.PolicyFile != "" {
+		src, err := os.ReadFile(cfg.PolicyFile)
+		if err != nil {
+			return fmt.Errorf("read policy: %w", err)
+		}
+		v, published, err := app.Policy.Publish(ctx, src)
+		if err != nil {
+			return err
+		}
+		if published {
+			app.Log.Info("policy version published", "version", v.Version, "seq", v.Seq)
+		}
+	} else if _, err := app.Policy.Load(ctx, policy.Seed()); err != nil {
+		return err
+	}
+
+	tokenPath := cfg.adminTokenPath()
+	created, err := app.Auth.EnsureAdminToken(ctx, tokenPath)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(m.Stdout, "Admin API token written to %s\n", tokenPath)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := web.New(app.People, app.Policy, app.Auth, app.Log, web.Config{Registerer: reg, Gatherer: reg})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	addr := ln.Addr().String()
+	fmt.Fprintf(m.Stdout, "Vern is listening on http://%s (privacy notice at /privacy, API description at /openapi.json)\n", addr)
+	app.Log.Info("listening", "addr", addr)
+	if m.Ready != nil {
+		m.Ready <- addr
+	}
+
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	go refreshPolicy(bg, app)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	app.Log.Info("shutting down; finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// refreshPolicy picks up policy versions that other nodes publish.
+func refreshPolicy(ctx context.Context, app *App) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := app.Policy.Refresh(ctx); err != nil {
+				app.Log.Error("refresh policy", "error", err.Error())
+			}
+		}
+	}
+}

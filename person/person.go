@@ -1,0 +1,186 @@
+// Package person is the people registry use case (S2, S4, S5): it creates,
+// matches, reads and rectifies people and their interactions, guards every
+// input against identifiers Vern must never store, and seals personal fields
+// with each person's own data key before they reach the store.
+package person
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/keyring"
+)
+
+// Service is the people registry.
+type Service struct {
+	store vern.Store
+	keys  *keyring.Keyring
+	clock vern.Clock
+}
+
+// New returns a registry over store, sealing with keys and timed by clock.
+func New(store vern.Store, keys *keyring.Keyring, clock vern.Clock) *Service {
+	return &Service{store: store, keys: keys, clock: clock}
+}
+
+// emailDomain separates the email blind index from any other keyed hash.
+const emailDomain = "email"
+
+// EmailIndex returns the keyed hash under which a normalised email is found.
+func (s *Service) EmailIndex(normalizedEmail string) []byte {
+	return s.keys.BlindIndex(emailDomain, normalizedEmail)
+}
+
+// Create stores a new person, or returns the existing person with the same
+// normalised email. created reports which.
+//
+// Returns EINVALID naming each bad field, including any field that holds a
+// national identity number or similar identifier (nothing is stored then).
+func (s *Service) Create(ctx context.Context, in vern.PersonInput) (p *vern.Person, created bool, err error) {
+	n, err := normalizeInput(in)
+	if err != nil {
+		return nil, false, err
+	}
+	var index []byte
+	if n.Email != "" {
+		index = s.EmailIndex(n.Email)
+		existing, err := s.findByIndex(ctx, index)
+		if err == nil {
+			return existing, false, nil
+		} else if vern.ErrorCode(err) != vern.ENOTFOUND {
+			return nil, false, err
+		}
+	}
+
+	now := s.clock.Now()
+	sp, err := s.seal(n, index, now)
+	if err != nil {
+		return nil, false, err
+	}
+	var org *vern.Organization
+	err = s.store.InTx(ctx, func(tx vern.Store) error {
+		if n.Organization != nil {
+			org = newOrganization(n.Organization, now)
+			if err := tx.EnsureOrganization(ctx, org); err != nil {
+				return err
+			}
+			sp.OrganizationID = org.ID
+		}
+		return tx.CreatePerson(ctx, sp)
+	})
+	if vern.ErrorCode(err) == vern.ECONFLICT && index != nil {
+		// Another request created the same email between our lookup and
+		// our insert: that person is the one to return.
+		existing, ferr := s.findByIndex(ctx, index)
+		if ferr != nil {
+			return nil, false, ferr
+		}
+		return existing, false, nil
+	} else if err != nil {
+		return nil, false, fmt.Errorf("create person: %w", err)
+	}
+	return n.person(sp, org), true, nil
+}
+
+// seal builds the stored form of a normalised input with a new data key.
+func (s *Service) seal(n *input, index []byte, now time.Time) (*vern.SealedPerson, error) {
+	id := vern.NewID("per", now)
+	dk, wrapped, err := s.keys.NewDataKey(id)
+	if err != nil {
+		return nil, fmt.Errorf("new data key: %w", err)
+	}
+	sealed, err := sealPersonal(dk, id, n.personal())
+	if err != nil {
+		return nil, err
+	}
+	return &vern.SealedPerson{
+		ID: id, EmailIndex: index, WrappedKey: wrapped, Sealed: sealed,
+		Language: n.Language, SourceChannel: n.Source.Channel, SourceRef: n.Source.Reference,
+		CreatedAt: now, UpdatedAt: now,
+	}, nil
+}
+
+// FindByID returns the person with id. Returns ENOTFOUND.
+func (s *Service) FindByID(ctx context.Context, id string) (*vern.Person, error) {
+	sp, err := s.store.FindPersonByID(ctx, id)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return s.open(ctx, sp)
+}
+
+// FindByEmail returns the person with the given email, matched after
+// normalisation. Returns EINVALID for a malformed email and ENOTFOUND.
+func (s *Service) FindByEmail(ctx context.Context, email string) (*vern.Person, error) {
+	norm, ferr := normalizeEmail("email", email)
+	if ferr != nil {
+		return nil, vern.Invalid(*ferr)
+	}
+	return s.findByIndex(ctx, s.EmailIndex(norm))
+}
+
+func (s *Service) findByIndex(ctx context.Context, index []byte) (*vern.Person, error) {
+	sp, err := s.store.FindPersonByEmailIndex(ctx, index)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return s.open(ctx, sp)
+}
+
+// open decrypts a stored person and attaches their organisation.
+func (s *Service) open(ctx context.Context, sp *vern.SealedPerson) (*vern.Person, error) {
+	dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
+	if err != nil {
+		return nil, fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
+	}
+	pd, err := openPersonal(dk, sp.ID, sp.Sealed)
+	if err != nil {
+		return nil, err
+	}
+	p := &vern.Person{
+		ID: sp.ID, FirstName: pd.FirstName, LastName: pd.LastName, Email: pd.Email, Phone: pd.Phone,
+		Language: sp.Language, Source: vern.Source{Channel: sp.SourceChannel, Reference: sp.SourceRef},
+		CreatedAt: sp.CreatedAt, UpdatedAt: sp.UpdatedAt,
+	}
+	if sp.OrganizationID != "" {
+		if p.Organization, err = s.store.FindOrganizationByID(ctx, sp.OrganizationID); err != nil {
+			return nil, fmt.Errorf("find organization of %s: %w", sp.ID, err)
+		}
+	}
+	return p, nil
+}
+
+// personAAD binds a sealed record to its person, so that a sealed blob
+// copied onto another person's row does not decrypt.
+func personAAD(id string) []byte { return []byte("person:" + id) }
+
+func sealPersonal(dk *keyring.DataKey, id string, pd vern.PersonalData) ([]byte, error) {
+	plain, err := json.Marshal(pd)
+	if err != nil {
+		return nil, fmt.Errorf("encode personal data: %w", err)
+	}
+	return dk.Seal(plain, personAAD(id)), nil
+}
+
+func openPersonal(dk *keyring.DataKey, id string, sealed []byte) (vern.PersonalData, error) {
+	var pd vern.PersonalData
+	plain, err := dk.Open(sealed, personAAD(id))
+	if err != nil {
+		return pd, fmt.Errorf("open personal data of %s: %w", id, err)
+	}
+	if err := json.Unmarshal(plain, &pd); err != nil {
+		return pd, fmt.Errorf("decode personal data of %s: %w", id, err)
+	}
+	return pd, nil
+}
+
+// notFound gives a store's not-found a user-facing message.
+func notFound(err error) error {
+	if vern.ErrorCode(err) == vern.ENOTFOUND {
+		return vern.Errorf(vern.ENOTFOUND, "Person not found.")
+	}
+	return err
+}
