@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -23,9 +24,29 @@ func (s *Server) routes(gatherer prometheus.Gatherer) {
 	// People registry (person_api.go).
 	s.registerPersonAPI()
 
+	s.documentPlainRoutes()
+
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, notFound)
 	})
+}
+
+// documentPlainRoutes adds the routes served without huma to the OpenAPI
+// document, so that it describes the whole interface.
+func (s *Server) documentPlainRoutes() {
+	text := func(ct, desc string) map[string]*huma.Response {
+		return map[string]*huma.Response{"200": {Description: desc, Content: map[string]*huma.MediaType{ct: {}}}}
+	}
+	oa := s.api.OpenAPI()
+	oa.AddOperation(&huma.Operation{OperationID: "healthz", Method: http.MethodGet, Path: "/healthz", Tags: []string{"Operations"},
+		Summary: "Liveness: {\"status\":\"ok\"}", Responses: text("application/json", "The server is up.")})
+	oa.AddOperation(&huma.Operation{OperationID: "metrics", Method: http.MethodGet, Path: "/metrics", Tags: []string{"Operations"},
+		Summary: "Prometheus metrics, labelled by route pattern (never by path)", Responses: text("text/plain", "Metrics in the Prometheus text format.")})
+	oa.AddOperation(&huma.Operation{OperationID: "privacy-notice", Method: http.MethodGet, Path: "/privacy", Tags: []string{"Public"},
+		Summary:     "The public privacy notice, rendered from the current policy version",
+		Description: "Public and rate-limited per client address (429 with Retry-After when exceeded).",
+		Parameters:  []*huma.Param{{Name: "lang", In: "query", Description: "nb or en; the policy's default language when absent.", Schema: &huma.Schema{Type: "string", Enum: []any{"nb", "en"}}}},
+		Responses:   text("text/html", "The notice as a standalone HTML page.")})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

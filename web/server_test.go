@@ -44,6 +44,16 @@ func mustServerTB(tb testing.TB) *testServer {
 
 func mustServerOn(t testing.TB, store vern.Store) *testServer {
 	t.Helper()
+	return mustServerWith(t, store, 1000)
+}
+
+func mustServerRate(t testing.TB, rate float64) *testServer {
+	t.Helper()
+	return mustServerWith(t, testdb.SQLite(t), rate)
+}
+
+func mustServerWith(t testing.TB, store vern.Store, rate float64) *testServer {
+	t.Helper()
 	ctx := context.Background()
 	clock := mock.NewClock(time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC))
 	keys, err := keyring.New(bytes.Repeat([]byte{9}, 32))
@@ -60,7 +70,7 @@ func mustServerOn(t testing.TB, store vern.Store) *testServer {
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
-	srv := web.New(person.New(store, keys, clock), pol, au, slog.New(slog.NewJSONHandler(logs, nil)), web.Config{PublicRate: 1000})
+	srv := web.New(person.New(store, keys, clock), pol, au, slog.New(slog.NewJSONHandler(logs, nil)), web.Config{PublicRate: rate})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &testServer{Server: ts, token: secret, logs: logs, web: srv}
