@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vernhq/vern"
@@ -21,38 +23,36 @@ func (s *store) CreatePerson(ctx context.Context, p *vern.SealedPerson) error {
 	return nil
 }
 
-// peoplePerInsert keeps a multi-row INSERT well below SQLite's limit of
-// 32766 bound parameters.
-const peoplePerInsert = 500
-
-// CreatePeople inserts ps in multi-row statements, skipping existing emails.
+// CreatePeople inserts ps, skipping existing emails. One prepared
+// statement is run per person: SQLite parses a many-row VALUES list slower
+// than it executes the rows. Rows go in blind-index order, so consecutive
+// inserts land on neighbouring pages of that (random) index.
 func (s *store) CreatePeople(ctx context.Context, ps []*vern.SealedPerson) (int, error) {
+	sorted := slices.Clone(ps)
+	slices.SortFunc(sorted, func(a, b *vern.SealedPerson) int { return bytes.Compare(a.EmailIndex, b.EmailIndex) })
 	inserted := 0
-	for len(ps) > 0 {
-		chunk := ps[:min(len(ps), peoplePerInsert)]
-		ps = ps[len(chunk):]
-		var b strings.Builder
-		b.WriteString(`INSERT INTO people (` + personColumns + `) VALUES `)
-		args := make([]any, 0, len(chunk)*10)
-		for i, p := range chunk {
-			if i > 0 {
-				b.WriteByte(',')
+	err := s.InTx(ctx, func(txs vern.Store) error {
+		tx := txs.(*store)
+		const q = `INSERT INTO people (` + personColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email_index) DO NOTHING`
+		st, err := tx.tx.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare insert people: %w", translateErr(err))
+		}
+		defer st.Close()
+		for _, p := range sorted {
+			res, err := st.ExecContext(ctx, personArgs(p)...)
+			if err != nil {
+				return fmt.Errorf("insert people: %w", translateErr(err))
 			}
-			b.WriteString(`(?,?,?,?,?,?,?,?,?,?)`)
-			args = append(args, personArgs(p)...)
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("insert people: %w", err)
+			}
+			inserted += int(n)
 		}
-		b.WriteString(` ON CONFLICT (email_index) DO NOTHING`)
-		res, err := s.w.ExecContext(ctx, b.String(), args...)
-		if err != nil {
-			return inserted, fmt.Errorf("insert people: %w", translateErr(err))
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return inserted, fmt.Errorf("insert people: %w", err)
-		}
-		inserted += int(n)
-	}
-	return inserted, nil
+		return nil
+	})
+	return inserted, err
 }
 
 func personArgs(p *vern.SealedPerson) []any {

@@ -37,7 +37,7 @@ so an interrupted import can simply be run again.`,
 	}
 	cfg := m.configFlags(cmd)
 	cmd.Flags().BoolVar(&opts.SkipInvalid, "skip-invalid", false, "write the valid rows and report the invalid ones")
-	cmd.Flags().IntVar(&opts.BatchSize, "batch-size", 1000, "rows written per transaction")
+	cmd.Flags().IntVar(&opts.BatchSize, "batch-size", 50000, "rows written per transaction")
 	cmd.Flags().StringVar(&report, "report", "", "write the full report as JSON to this file")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		f, err := os.Open(args[0])
