@@ -14,7 +14,9 @@ type Store interface {
 	SettingStore
 
 	// InTx runs fn with a Store bound to one transaction, committed when fn
-	// returns nil and rolled back otherwise. Nested calls join the outer
-	// transaction.
+	// returns nil and rolled back otherwise; it returns once the commit is
+	// durable. Nested calls join the outer transaction. fn may run more
+	// than once (a backend may retry it), so it must only touch the Store
+	// and state it sets afresh on each run.
 	InTx(ctx context.Context, fn func(Store) error) error
 }

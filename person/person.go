@@ -47,21 +47,27 @@ func (s *Service) Create(ctx context.Context, in vern.PersonInput) (p *vern.Pers
 	var index []byte
 	if n.Email != "" {
 		index = s.EmailIndex(n.Email)
-		existing, err := s.findByIndex(ctx, index)
-		if err == nil {
-			return existing, false, nil
-		} else if vern.ErrorCode(err) != vern.ENOTFOUND {
-			return nil, false, err
-		}
 	}
-
 	now := s.clock.Now()
 	sp, err := s.seal(n, index, now)
 	if err != nil {
 		return nil, false, err
 	}
+	// The lookup runs inside the write transaction: on SQLite that is the
+	// writer's warm cache and no second read transaction, and the answer
+	// cannot go stale before the insert.
+	var existing *vern.SealedPerson
 	var org *vern.Organization
 	err = s.store.InTx(ctx, func(tx vern.Store) error {
+		if index != nil {
+			found, err := tx.FindPersonByEmailIndex(ctx, index)
+			if err == nil {
+				existing = found
+				return nil
+			} else if vern.ErrorCode(err) != vern.ENOTFOUND {
+				return err
+			}
+		}
 		if n.Organization != nil {
 			org = newOrganization(n.Organization, now)
 			if err := tx.EnsureOrganization(ctx, org); err != nil {
@@ -72,15 +78,19 @@ func (s *Service) Create(ctx context.Context, in vern.PersonInput) (p *vern.Pers
 		return tx.CreatePerson(ctx, sp)
 	})
 	if vern.ErrorCode(err) == vern.ECONFLICT && index != nil {
-		// Another request created the same email between our lookup and
-		// our insert: that person is the one to return.
-		existing, ferr := s.findByIndex(ctx, index)
+		// Another node created the same email between our lookup and our
+		// insert (PostgreSQL): that person is the one to return.
+		p, ferr := s.findByIndex(ctx, index)
 		if ferr != nil {
 			return nil, false, ferr
 		}
-		return existing, false, nil
+		return p, false, nil
 	} else if err != nil {
 		return nil, false, fmt.Errorf("create person: %w", err)
+	}
+	if existing != nil {
+		p, err := s.open(ctx, existing)
+		return p, false, err
 	}
 	return n.person(sp, org), true, nil
 }

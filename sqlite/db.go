@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
@@ -36,11 +37,19 @@ func Migrations() fs.FS {
 // so writes go through a single connection (no SQLITE_BUSY between our own
 // writers) while reads use a pool that WAL lets run beside the writer.
 type DB struct {
-	path       string
-	writer     *sql.DB
-	reader     *sql.DB
-	readStmts  *stmtCache
-	writeStmts *stmtCache
+	path         string
+	writer       *sql.DB
+	reader       *sql.DB
+	readStmts    *stmtCache
+	writeStmts   *stmtCache
+	txQueue      chan *txRequest
+	committed    chan struct{} // closed when the committer has stopped
+	checkpointer *sql.DB       // a connection of its own, so checkpoints never hold up the writer
+	stopCkpt     chan struct{} // closed to stop the checkpoint loop
+	ckptDone     chan struct{}
+	closeOnce    sync.Once
+	mu           sync.RWMutex // guards closed against sends on a closed queue
+	closed       bool
 	store
 }
 
@@ -73,8 +82,18 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	reader.SetMaxIdleConns(n)
 	reader.SetConnMaxIdleTime(0)
 
-	db := &DB{path: path, writer: writer, reader: reader, readStmts: newStmtCache(reader), writeStmts: newStmtCache(writer)}
+	db := &DB{
+		path: path, writer: writer, reader: reader,
+		readStmts: newStmtCache(reader), writeStmts: newStmtCache(writer),
+		txQueue: make(chan *txRequest, maxGroup), committed: make(chan struct{}),
+	}
 	db.store = store{r: reader, w: writer, db: db}
+	if err := db.startCheckpointer(); err != nil {
+		reader.Close()
+		writer.Close()
+		return nil, err
+	}
+	go db.committer()
 	return db, nil
 }
 
@@ -84,7 +103,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // mode still survives a killed process (only an OS crash or power loss can
 // lose the last commits); foreign keys are off in SQLite unless asked for;
 // secure_delete overwrites freed pages, so erased people do not linger in
-// the file.
+// the file; the statement journal of multi-row statements stays in memory.
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -92,11 +111,22 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "secure_delete(1)")
-	q.Add("_pragma", "cache_size(-65536)")
 	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Add("_pragma", "mmap_size(1073741824)")
 	q.Add("_txlock", "immediate")
+	if !readOnly {
+		// The writer never checkpoints itself (checkpoint.go does, on its
+		// own connection), so commits only append to the WAL.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
+	}
 	if readOnly {
+		// A reader drops its whole page cache whenever another connection
+		// has committed, and the cost of dropping grows with the cache, so
+		// readers keep a small one and read through the memory map.
+		q.Add("_pragma", "cache_size(-16384)")
 		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "cache_size(-8192)")
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
@@ -120,9 +150,17 @@ func (db *DB) Path() string { return db.path }
 
 // Close closes both connection pools.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		db.mu.Lock()
+		db.closed = true
+		close(db.txQueue)
+		db.mu.Unlock()
+	})
+	<-db.committed
+	db.stopCheckpointer()
 	db.readStmts.close()
 	db.writeStmts.close()
-	return errors.Join(db.reader.Close(), db.writer.Close())
+	return errors.Join(db.reader.Close(), db.writer.Close(), db.checkpointer.Close())
 }
 
 // Checkpoint folds the write-ahead log into the database file, so that the
@@ -148,24 +186,22 @@ type store struct {
 	tx   *sql.Tx // nil outside InTx
 }
 
-// InTx runs fn inside one immediate transaction on the writer connection.
+// InTx runs fn inside a transaction on the writer connection, grouped with
+// other concurrent calls into one commit (commit.go). It returns once the
+// commit is durable, or with fn's error and none of fn's work kept.
 func (s *store) InTx(ctx context.Context, fn func(vern.Store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
-	tx, err := s.db.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", translateErr(err))
+	r := &txRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.db.mu.RLock()
+	if s.db.closed {
+		s.db.mu.RUnlock()
+		return errClosed
 	}
-	txs := &store{r: tx, w: tx, db: s.db, tx: tx}
-	if err := fn(txs); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", translateErr(err))
-	}
-	return nil
+	s.db.txQueue <- r
+	s.db.mu.RUnlock()
+	return <-r.done
 }
 
 // translateErr maps driver errors to vern error codes by their codes, never

@@ -22,6 +22,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Token", func(t *testing.T) { testToken(t, open) })
 	t.Run("Setting", func(t *testing.T) { testSetting(t, open) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, open) })
+	t.Run("ConcurrentTx", func(t *testing.T) { testConcurrentTx(t, open) })
 }
 
 // epoch is a fixed, sub-second time, so the suite also checks that stores

@@ -44,3 +44,54 @@ func testTx(t *testing.T, open Opener) {
 		}
 	})
 }
+
+// testConcurrentTx runs many transactions at once, every third failing:
+// the failing ones leave nothing and the others all commit, however the
+// backend groups them.
+func testConcurrentTx(t *testing.T, open Opener) {
+	s := open(t)
+	const n = 300
+	errs := make(chan error, n)
+	boom := errors.New("boom")
+	for i := range n {
+		go func() {
+			errs <- s.InTx(ctx(t), func(tx vern.Store) error {
+				if err := tx.CreatePerson(ctx(t), NewSealedPerson(i)); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return boom
+				}
+				if i%3 == 1 { // a failed statement fails its own transaction only
+					dup := NewSealedPerson(100000 + i)
+					dup.EmailIndex = NewSealedPerson(i).EmailIndex
+					return tx.CreatePerson(ctx(t), dup)
+				}
+				return nil
+			})
+		}()
+	}
+	failed, conflicted := 0, 0
+	for range n {
+		err := <-errs
+		switch {
+		case errors.Is(err, boom):
+			failed++
+		case vern.ErrorCode(err) == vern.ECONFLICT:
+			conflicted++
+		case err != nil:
+			t.Fatal(err)
+		}
+	}
+	if failed != n/3 || conflicted != n/3 {
+		t.Fatalf("%d failed and %d conflicted, want %d each", failed, conflicted, n/3)
+	}
+	for i := range n {
+		_, err := s.FindPersonByID(ctx(t), NewSealedPerson(i).ID)
+		if i%3 != 2 {
+			wantCode(t, err, vern.ENOTFOUND)
+		} else if err != nil {
+			t.Fatalf("person %d of a committed transaction: %v", i, err)
+		}
+	}
+}

@@ -19,6 +19,7 @@ type Config struct {
 	SMTPURL       string // smtp://host:port
 	MasterKeyFile string // "" means DATA/master.key, created on first start
 	LogFormat     string // json or text
+	DebugAddr     string // "" or a loopback address serving net/http/pprof
 }
 
 // DefaultConfig returns the defaults: a local data folder and localhost.
@@ -35,6 +36,7 @@ var envNames = map[string]string{
 	"smtp-url":     "VERN_SMTP_URL",
 	"master-key":   "VERN_MASTER_KEY_FILE",
 	"log-format":   "VERN_LOG_FORMAT",
+	"debug-addr":   "VERN_DEBUG_ADDR",
 }
 
 // bindFlags declares the configuration flags on fs.
@@ -46,6 +48,7 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "outgoing mail server, smtp://host:port [VERN_SMTP_URL]")
 	fs.StringVar(&c.MasterKeyFile, "master-key", c.MasterKeyFile, "master key file; empty means DATA/master.key, created on first start [VERN_MASTER_KEY_FILE]")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text [VERN_LOG_FORMAT]")
+	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve Go profiling (pprof) on this loopback address, e.g. 127.0.0.1:6060 [VERN_DEBUG_ADDR]")
 }
 
 // applyEnv fills every flag the user did not set from its environment

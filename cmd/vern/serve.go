@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -68,6 +69,12 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := web.New(app.People, app.Policy, app.Auth, app.Log, web.Config{Registerer: reg, Gatherer: reg})
 
+	if cfg.DebugAddr != "" {
+		if err := serveDebug(cfg.DebugAddr, app); err != nil {
+			return err
+		}
+	}
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -124,4 +131,28 @@ func refreshPolicy(ctx context.Context, app *App) {
 			}
 		}
 	}
+}
+
+// serveDebug serves the Go profiler on a loopback address only: profiles
+// show code paths and timings, never request data, but they are no one
+// else's business.
+func serveDebug(addr string, app *App) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("debug address: %w", err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("debug address must be on loopback (127.0.0.1 or ::1), got host %q", host)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("debug listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	app.Log.Info("profiling enabled", "addr", ln.Addr().String())
+	go func() { _ = http.Serve(ln, mux) }()
+	return nil
 }
