@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,5 +71,24 @@ Example: vern bench --ops people.create=1,people.find=4 --clients 16 --duration 
 	f.IntVar(&seed, "seed-people", 10000, "people created before the run for the lookup operations")
 	f.Int64Var(&cfg.Seed, "seed", 1, "seed of the synthetic data")
 	f.StringVar(&format, "format", "text", "report format: text or json")
+	cmd.AddCommand(m.benchPeopleCSVCommand())
+	return cmd
+}
+
+func (m *Main) benchPeopleCSVCommand() *cobra.Command {
+	var seed int64
+	cmd := &cobra.Command{
+		Use:   "people-csv N",
+		Short: "Write N synthetic people as CSV for `vern import people` to stdout",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := strconv.Atoi(args[0])
+			if err != nil || n < 0 {
+				return fmt.Errorf("N must be a non-negative whole number")
+			}
+			return loadgen.WritePeopleCSV(m.Stdout, n, seed)
+		},
+	}
+	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the synthetic data")
 	return cmd
 }
