@@ -2,7 +2,6 @@ package person_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -140,7 +139,7 @@ func FuzzImport(f *testing.F) {
 			}
 			return
 		}
-		if rep.Created+rep.Matched+rep.Rejected < rep.Rows-rep.Rejected {
+		if rep.Created+rep.Matched > rep.Rows || rep.Created < 0 || rep.Matched < 0 {
 			t.Fatalf("report does not add up: %+v", rep)
 		}
 		for _, r := range rep.Rejections {
@@ -148,6 +147,5 @@ func FuzzImport(f *testing.F) {
 				t.Fatalf("rejection echoes an identifier: %+v", r)
 			}
 		}
-		_ = fmt.Sprint(rep)
 	})
 }

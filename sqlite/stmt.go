@@ -84,7 +84,10 @@ func (s *store) readRow(ctx context.Context, query string, args ...any) *sql.Row
 	if err != nil {
 		return s.r.QueryRowContext(ctx, query, args...) // reports the same error through the Row
 	}
-	return st.QueryRowContext(ctx, args...)
+	// A point read takes microseconds; with a cancellable context
+	// database/sql starts a goroutine per query to watch it, which costs
+	// more than the read. A cancelled caller just discards the row.
+	return st.QueryRowContext(context.WithoutCancel(ctx), args...)
 }
 
 // readRows runs a constant query through the reader's prepared statements.
