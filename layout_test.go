@@ -20,6 +20,7 @@ var allowedImports = map[string][]string{
 	"mock":            {""},
 	"storetest":       {""},
 	"person":          {"", "pii", "keyring"},
+	"consent":         {"", "policy"},
 	"publish":         {"", "policy"},
 	"auth":            {""},
 	"sqlite":          {""},

@@ -1,0 +1,118 @@
+package vern
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// Ledger event kinds (S11, S12). Events are appended and never changed.
+const (
+	EventConsentGranted    = "consent_granted"
+	EventConsentWithdrawn  = "consent_withdrawn"
+	EventObjection         = "objection"
+	EventRestrictionPlaced = "restriction_placed"
+	EventRestrictionLifted = "restriction_lifted"
+)
+
+// ScopeDirectMarketing is the objection scope covering every direct-marketing
+// purpose; an objection to it is absolute (GDPR Art. 21(3)).
+const ScopeDirectMarketing = "direct_marketing"
+
+// ConsentEvent is one entry of a person's consent and objection ledger,
+// with the evidence GDPR Art. 7(1) asks the controller to be able to show:
+// who, what, when, under which notice, through which channel.
+type ConsentEvent struct {
+	ID       string `json:"id"`
+	PersonID string `json:"person_id"`
+	// Seq is the event's position in the person's chain, from 1.
+	Seq  int64  `json:"seq"`
+	Kind string `json:"kind"`
+	// Purpose is a purpose key, or for objections also an objection scope
+	// such as direct_marketing; empty for restrictions, which cover all.
+	Purpose       string `json:"purpose,omitempty"`
+	PolicyVersion string `json:"policy_version"`
+	// NoticeHash is the hex SHA-256 of the notice text the person saw.
+	NoticeHash string `json:"notice_hash,omitempty"`
+	Channel    string `json:"channel"`
+	// Actor is who recorded the event: "token:<id>" or "public:<channel>".
+	Actor     string    `json:"actor"`
+	PageURL   string    `json:"page_url,omitempty"`
+	UserAgent string    `json:"user_agent,omitempty"`
+	IPPrefix  string    `json:"ip_prefix,omitempty"`
+	At        time.Time `json:"at"`
+	PrevHash  []byte    `json:"prev_hash"`
+	Hash      []byte    `json:"hash"`
+}
+
+// ComputeHash returns the event's chain hash: SHA-256 over the previous
+// event's hash and every field of this one, each length-prefixed so that no
+// two different events encode alike. Editing any stored field, or removing
+// or reordering events, breaks the chain from that point on.
+func (e *ConsentEvent) ComputeHash() []byte {
+	h := sha256.New()
+	var n [8]byte
+	field := func(b []byte) {
+		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	field([]byte("vern-consent-event-v1"))
+	field(e.PrevHash)
+	for _, s := range []string{e.ID, e.PersonID, strconv.FormatInt(e.Seq, 10), e.Kind, e.Purpose, e.PolicyVersion,
+		e.NoticeHash, e.Channel, e.Actor, e.PageURL, e.UserAgent, e.IPPrefix, e.At.UTC().Format(time.RFC3339Nano)} {
+		field([]byte(s))
+	}
+	return h.Sum(nil)
+}
+
+// Seal sets e's position after prev (nil for a person's first event) and
+// its hash.
+func (e *ConsentEvent) Seal(prev *ConsentEvent) {
+	e.Seq, e.PrevHash = 1, nil
+	if prev != nil {
+		e.Seq, e.PrevHash = prev.Seq+1, prev.Hash
+	}
+	e.Hash = e.ComputeHash()
+}
+
+// VerifyChain checks one person's events, oldest first, and returns the
+// index of the first event that does not follow from the one before it, or
+// -1 when the chain is intact.
+func VerifyChain(events []*ConsentEvent) int {
+	var prev *ConsentEvent
+	for i, e := range events {
+		wantSeq, wantPrev := int64(1), []byte(nil)
+		if prev != nil {
+			wantSeq, wantPrev = prev.Seq+1, prev.Hash
+		}
+		if e.Seq != wantSeq || string(e.PrevHash) != string(wantPrev) || string(e.Hash) != string(e.ComputeHash()) {
+			return i
+		}
+		prev = e
+	}
+	return -1
+}
+
+// TruncateIP keeps only the network part of an address, so that the
+// evidence shows where a choice came from without storing the address
+// itself: /24 for IPv4 and /48 for IPv6. It returns "" for anything that
+// is not an IP address.
+func TruncateIP(s string) string {
+	addr, err := netip.ParseAddr(s)
+	if err != nil {
+		return ""
+	}
+	addr = addr.Unmap()
+	bits := 48
+	if addr.Is4() {
+		bits = 24
+	}
+	p, err := addr.Prefix(bits)
+	if err != nil {
+		return ""
+	}
+	return p.String()
+}
