@@ -110,6 +110,10 @@ type PersonStore interface {
 	CreatePeople(ctx context.Context, ps []*SealedPerson) (int, error)
 	// FindPersonByID returns ENOTFOUND when there is no such person.
 	FindPersonByID(ctx context.Context, id string) (*SealedPerson, error)
+	// FindPersonByIDForUpdate is FindPersonByID that, inside InTx, also
+	// keeps other transactions from changing the person until commit, so
+	// that a read-modify-write loses no concurrent change.
+	FindPersonByIDForUpdate(ctx context.Context, id string) (*SealedPerson, error)
 	// FindPersonByEmailIndex returns ENOTFOUND when no person has that index.
 	FindPersonByEmailIndex(ctx context.Context, index []byte) (*SealedPerson, error)
 	// FindPersonIDsByEmailIndex returns the ids of the people with the

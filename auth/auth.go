@@ -47,6 +47,17 @@ func New(store vern.Store, clock vern.Clock) *Service {
 // Create issues a token with the given scopes and returns its secret, which
 // is shown once and never stored.
 func (s *Service) Create(ctx context.Context, name string, scopes []string) (string, *vern.Token, error) {
+	secret, t, err := s.newToken(name, scopes)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := s.store.CreateToken(ctx, t); err != nil {
+		return "", nil, fmt.Errorf("create token: %w", err)
+	}
+	return secret, t, nil
+}
+
+func (s *Service) newToken(name string, scopes []string) (string, *vern.Token, error) {
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return "", nil, fmt.Errorf("generate token: %w", err)
@@ -54,11 +65,7 @@ func (s *Service) Create(ctx context.Context, name string, scopes []string) (str
 	secret := tokenPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:]))
 	sum := sha256.Sum256([]byte(secret))
 	now := s.clock.Now()
-	t := &vern.Token{ID: vern.NewID("tok", now), Name: name, Hash: sum[:], Scopes: scopes, CreatedAt: now}
-	if err := s.store.CreateToken(ctx, t); err != nil {
-		return "", nil, fmt.Errorf("create token: %w", err)
-	}
-	return secret, t, nil
+	return secret, &vern.Token{ID: vern.NewID("tok", now), Name: name, Hash: sum[:], Scopes: scopes, CreatedAt: now}, nil
 }
 
 // Authenticate returns the token whose secret is given.
@@ -102,12 +109,19 @@ func (s *Service) EnsureAdminToken(ctx context.Context, path string) (bool, erro
 	if n > 0 {
 		return false, nil
 	}
-	secret, _, err := s.Create(ctx, "admin", []string{vern.ScopeAdmin})
+	// The file is written before the token is stored: a start that cannot
+	// write it stores nothing, and the next start tries again instead of
+	// finding a token whose secret no one has.
+	secret, t, err := s.newToken("admin", []string{vern.ScopeAdmin})
 	if err != nil {
 		return false, err
 	}
 	if err := writeSecret(path, secret+"\n"); err != nil {
 		return false, err
+	}
+	if err := s.store.CreateToken(ctx, t); err != nil {
+		_ = os.Remove(path)
+		return false, fmt.Errorf("create admin token: %w", err)
 	}
 	return true, nil
 }

@@ -69,7 +69,27 @@ func TestEnsureAdminToken(t *testing.T) {
 		t.Fatalf("CountTokens = %d, want 1", n)
 	}
 	// Only the hash is stored.
-	if _, err := s.FindTokenByHash(ctx, b); vern.ErrorCode(err) != vern.ENOTFOUND {
+	if _, err := s.FindTokenByHash(ctx, []byte(strings.TrimSpace(string(b)))); vern.ErrorCode(err) != vern.ENOTFOUND {
 		t.Fatal("the token secret itself is stored")
+	}
+}
+
+func TestEnsureAdminTokenStoresNothingWhenTheFileCannotBeWritten(t *testing.T) {
+	ctx := context.Background()
+	s := testdb.SQLite(t)
+	svc := auth.New(s, mock.NewClock(time.Now()))
+	blocker := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.EnsureAdminToken(ctx, filepath.Join(blocker, "admin-token")); err == nil {
+		t.Fatal("writing under a file succeeded")
+	}
+	if n, _ := s.CountTokens(ctx); n != 0 {
+		t.Fatalf("a token was stored although its secret was never written (%d tokens)", n)
+	}
+	path := filepath.Join(t.TempDir(), "admin-token")
+	if created, err := svc.EnsureAdminToken(ctx, path); err != nil || !created {
+		t.Fatalf("next start: created=%v err=%v", created, err)
 	}
 }

@@ -128,7 +128,9 @@ func (s *Service) importPass(ctx context.Context, src io.Reader, opts ImportOpti
 	parsed := make(chan *importBatch, 1)
 	sealed := make(chan *importBatch, 1)
 	var readErr error
+	readDone := make(chan struct{})
 	go func() {
+		defer close(readDone)
 		defer close(parsed)
 		readErr = readCSV(ctx, src, opts, parsed)
 		if readErr != nil {
@@ -175,6 +177,7 @@ func (s *Service) importPass(ctx context.Context, src io.Reader, opts ImportOpti
 	}
 	for range sealed { // drain after a failure so the workers can exit
 	}
+	<-readDone // on failure the context is cancelled, so the reader stops at its next batch
 	if err := context.Cause(ctx); err != nil {
 		return rep, err
 	}
@@ -269,12 +272,17 @@ func readCSV(ctx context.Context, src io.Reader, opts ImportOptions, out chan<- 
 	return nil
 }
 
-// safeHeader keeps a refused header name from carrying an identifier into
-// an error message.
+// safeHeader repeats a refused header name only when it looks like a
+// column name: a file without a header row would otherwise put its first
+// record (an email, say) into the error message.
 func safeHeader(h string) string {
-	var fs vern.Fields
-	if !guard(&fs, "header", h) || len(h) > 40 {
+	if len(h) > 40 {
 		return "…"
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r == '_' || r == ' ') {
+			return "…"
+		}
 	}
 	return h
 }
@@ -322,8 +330,9 @@ func (s *Service) prepareBatch(b *importBatch, reference string, write bool) err
 // people were new.
 func (s *Service) writeBatch(ctx context.Context, b *importBatch, orgIDs map[string]string) (int, error) {
 	var created int
-	pending := map[string]string{}
+	var pending map[string]string
 	err := s.store.InTx(ctx, func(tx vern.Store) error {
+		pending = map[string]string{} // fn may run again: start clean
 		for i, oi := range b.orgs {
 			if oi == nil {
 				continue

@@ -108,6 +108,7 @@ func TestImportMalformedFiles(t *testing.T) {
 		{"unknown column", "email,shoe_size\n", `"shoe_size"`},
 		{"identifier as column", "email," + syntheticFNR + "\n", "…"},
 		{"duplicate column", "email,email\n", "twice"},
+		{"no header row", "kari@example.test,Kari\n", "…"},
 		{"bare quote", "email,first_name\na@example.test,Bo\"b\n", "line 2"},
 	}
 	for _, tt := range tests {

@@ -59,6 +59,7 @@ func (s *Service) Create(ctx context.Context, in vern.PersonInput) (p *vern.Pers
 	var existing *vern.SealedPerson
 	var org *vern.Organization
 	err = s.store.InTx(ctx, func(tx vern.Store) error {
+		existing, org, sp.OrganizationID = nil, nil, "" // fn may run again
 		if index != nil {
 			found, err := tx.FindPersonByEmailIndex(ctx, index)
 			if err == nil {
@@ -142,6 +143,11 @@ func (s *Service) findByIndex(ctx context.Context, index []byte) (*vern.Person, 
 
 // open decrypts a stored person and attaches their organisation.
 func (s *Service) open(ctx context.Context, sp *vern.SealedPerson) (*vern.Person, error) {
+	return s.openWith(ctx, s.store, sp)
+}
+
+// openWith is open reading the organisation through store (a transaction).
+func (s *Service) openWith(ctx context.Context, store vern.Store, sp *vern.SealedPerson) (*vern.Person, error) {
 	dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
 	if err != nil {
 		return nil, fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
@@ -156,7 +162,7 @@ func (s *Service) open(ctx context.Context, sp *vern.SealedPerson) (*vern.Person
 		CreatedAt: sp.CreatedAt, UpdatedAt: sp.UpdatedAt,
 	}
 	if sp.OrganizationID != "" {
-		if p.Organization, err = s.store.FindOrganizationByID(ctx, sp.OrganizationID); err != nil {
+		if p.Organization, err = store.FindOrganizationByID(ctx, sp.OrganizationID); err != nil {
 			return nil, fmt.Errorf("find organization of %s: %w", sp.ID, err)
 		}
 	}

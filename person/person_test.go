@@ -3,6 +3,7 @@ package person_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/vernhq/vern/keyring"
 	"github.com/vernhq/vern/mock"
 	"github.com/vernhq/vern/person"
+	"github.com/vernhq/vern/storetest"
 )
 
 var start = time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
@@ -271,4 +273,67 @@ func TestPersonalDataIsEncryptedAtRest(t *testing.T) {
 			t.Errorf("database file contains %q in the clear", s)
 		}
 	}
+}
+
+// TestServiceSurvivesRetriedTransactions runs creation, matching,
+// rectification and import on a store that runs every transaction twice.
+func TestServiceSurvivesRetriedTransactions(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s vern.Store) {
+		svc := newService(t, storetest.Retrying(s))
+		ctx := context.Background()
+		p, created, err := svc.Create(ctx, vern.PersonInput{Email: "retry@example.test", Organization: &vern.OrganizationInput{Name: "Retry AS"}, Source: vern.Source{Channel: vern.ChannelAPI}})
+		if err != nil || !created {
+			t.Fatalf("create: %v created=%v", err, created)
+		}
+		stored, err := svc.FindByID(ctx, p.ID)
+		if err != nil || stored.Organization == nil || stored.Organization.ID != p.Organization.ID {
+			t.Fatalf("the returned person is not the stored one: %+v, %v", stored, err)
+		}
+		again, created, err := svc.Create(ctx, vern.PersonInput{Email: "RETRY@example.test", Source: vern.Source{Channel: vern.ChannelAPI}})
+		if err != nil || created || again.ID != p.ID {
+			t.Fatalf("match: %+v created=%v err=%v", again, created, err)
+		}
+		last := "Retried"
+		if _, err := svc.Update(ctx, p.ID, vern.PersonUpdate{LastName: &last}); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := svc.Import(ctx, strings.NewReader("email,organization_name\nr1@example.test,Imp AS\nr2@example.test,Imp AS\n"), person.ImportOptions{})
+		if err != nil || rep.Created != 2 {
+			t.Fatalf("import: %+v %v", rep, err)
+		}
+	})
+}
+
+// TestConcurrentRectificationsAllApply sends rectifications of different
+// fields of one person at once; none may be lost.
+func TestConcurrentRectificationsAllApply(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s vern.Store) {
+		svc := newService(t, s)
+		ctx := context.Background()
+		for round := range 10 {
+			p, _, err := svc.Create(ctx, vern.PersonInput{Email: fmt.Sprintf("race%d@example.test", round), Source: vern.Source{Channel: vern.ChannelAPI}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, last := "Kari", "Nordmann"
+			var wg sync.WaitGroup
+			for _, upd := range []vern.PersonUpdate{{FirstName: &first}, {LastName: &last}} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := svc.Update(ctx, p.ID, upd); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			got, err := svc.FindByID(ctx, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.FirstName != first || got.LastName != last {
+				t.Fatalf("round %d: a concurrent rectification was lost: %q %q", round, got.FirstName, got.LastName)
+			}
+		}
+	})
 }

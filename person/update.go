@@ -13,49 +13,52 @@ import (
 // Returns ENOTFOUND, EINVALID, or ECONFLICT when the new email belongs to
 // another person.
 func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate) (*vern.Person, error) {
-	sp, err := s.store.FindPersonByID(ctx, id)
-	if err != nil {
-		return nil, notFound(err)
-	}
-	cur, err := s.open(ctx, sp)
-	if err != nil {
-		return nil, err
-	}
-	in := vern.PersonInput{
-		FirstName: cur.FirstName, LastName: cur.LastName, Email: cur.Email, Phone: cur.Phone,
-		Language: cur.Language, Source: cur.Source,
-	}
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
+	var out *vern.Person
+	// Read, merge and write in one transaction with the row locked, so
+	// that two concurrent rectifications of one person both take effect.
+	err := s.store.InTx(ctx, func(tx vern.Store) error {
+		out = nil
+		sp, err := tx.FindPersonByIDForUpdate(ctx, id)
+		if err != nil {
+			return notFound(err)
 		}
-	}
-	set(&in.FirstName, upd.FirstName)
-	set(&in.LastName, upd.LastName)
-	set(&in.Email, upd.Email)
-	set(&in.Phone, upd.Phone)
-	set(&in.Language, upd.Language)
-	in.Organization = upd.Organization
-	n, err := normalizeInput(in)
-	if err != nil {
-		return nil, err
-	}
-
-	dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
-	if err != nil {
-		return nil, fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
-	}
-	if sp.Sealed, err = sealPersonal(dk, sp.ID, n.personal()); err != nil {
-		return nil, err
-	}
-	sp.EmailIndex = nil
-	if n.Email != "" {
-		sp.EmailIndex = s.EmailIndex(n.Email)
-	}
-	sp.Language = n.Language
-	sp.UpdatedAt = s.clock.Now()
-	org := cur.Organization
-	err = s.store.InTx(ctx, func(tx vern.Store) error {
+		cur, err := s.openWith(ctx, tx, sp)
+		if err != nil {
+			return err
+		}
+		in := vern.PersonInput{
+			FirstName: cur.FirstName, LastName: cur.LastName, Email: cur.Email, Phone: cur.Phone,
+			Language: cur.Language, Source: cur.Source,
+		}
+		set := func(dst *string, v *string) {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		set(&in.FirstName, upd.FirstName)
+		set(&in.LastName, upd.LastName)
+		set(&in.Email, upd.Email)
+		set(&in.Phone, upd.Phone)
+		set(&in.Language, upd.Language)
+		in.Organization = upd.Organization
+		n, err := normalizeInput(in)
+		if err != nil {
+			return err
+		}
+		dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
+		if err != nil {
+			return fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
+		}
+		if sp.Sealed, err = sealPersonal(dk, sp.ID, n.personal()); err != nil {
+			return err
+		}
+		sp.EmailIndex = nil
+		if n.Email != "" {
+			sp.EmailIndex = s.EmailIndex(n.Email)
+		}
+		sp.Language = n.Language
+		sp.UpdatedAt = s.clock.Now()
+		org := cur.Organization
 		if n.Organization != nil {
 			org = newOrganization(n.Organization, sp.UpdatedAt)
 			if err := tx.EnsureOrganization(ctx, org); err != nil {
@@ -63,17 +66,21 @@ func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate) 
 			}
 			sp.OrganizationID = org.ID
 		}
-		return tx.UpdatePerson(ctx, sp)
+		if err := tx.UpdatePerson(ctx, sp); err != nil {
+			return err
+		}
+		n.Source = cur.Source
+		out = n.person(sp, org)
+		return nil
 	})
 	switch vern.ErrorCode(err) {
 	case "":
+		return out, nil
 	case vern.ECONFLICT:
 		return nil, vern.Invalid(vern.FieldError{Field: "email", Code: "taken", Message: "Another person already has this email address."})
-	case vern.ENOTFOUND:
-		return nil, vern.Errorf(vern.ENOTFOUND, "Person not found.")
+	case vern.ENOTFOUND, vern.EINVALID:
+		return nil, err
 	default:
 		return nil, fmt.Errorf("update person: %w", err)
 	}
-	n.Source = cur.Source
-	return n.person(sp, org), nil
 }

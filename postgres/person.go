@@ -78,6 +78,16 @@ func (s *store) FindPersonByID(ctx context.Context, id string) (*vern.SealedPers
 	return p, nil
 }
 
+// FindPersonByIDForUpdate returns the person with id, row-locked until the
+// surrounding transaction ends.
+func (s *store) FindPersonByIDForUpdate(ctx context.Context, id string) (*vern.SealedPerson, error) {
+	p, err := scanPerson(s.q.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE id = $1 FOR UPDATE`, id))
+	if err != nil {
+		return nil, fmt.Errorf("find person for update: %w", err)
+	}
+	return p, nil
+}
+
 // FindPersonByEmailIndex returns the person whose email has index.
 func (s *store) FindPersonByEmailIndex(ctx context.Context, index []byte) (*vern.SealedPerson, error) {
 	p, err := scanPerson(s.q.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE email_index = $1`, index))

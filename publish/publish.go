@@ -62,6 +62,13 @@ func (s *Service) Publish(ctx context.Context, src []byte) (v *vern.PolicyVersio
 		published = true
 		return tx.CreatePolicyVersion(ctx, v)
 	})
+	if vern.ErrorCode(err) == vern.ECONFLICT {
+		// Another node published the same file at the same moment (two
+		// nodes starting on an empty database): its version is ours.
+		if latest, lerr := s.store.FindLatestPolicyVersion(ctx); lerr == nil && latest.Hash == p.Hash() {
+			v, published, err = latest, false, nil
+		}
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("publish policy: %w", err)
 	}

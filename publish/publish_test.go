@@ -117,3 +117,25 @@ func TestNotice(t *testing.T) {
 		t.Fatalf("unknown language: %v, want EINVALID", err)
 	}
 }
+
+func TestNodesPublishingTogether(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s vern.Store) {
+		const nodes = 6
+		errs := make(chan error, nodes)
+		for range nodes {
+			go func() {
+				_, err := publish.New(s, mock.NewClock(time.Now())).Load(context.Background(), policy.Seed())
+				errs <- err
+			}()
+		}
+		for range nodes {
+			if err := <-errs; err != nil {
+				t.Fatalf("a node failed to start: %v", err)
+			}
+		}
+		list, err := publish.New(s, mock.NewClock(time.Now())).Versions(context.Background())
+		if err != nil || len(list) != 1 {
+			t.Fatalf("versions = %d, %v; want exactly one", len(list), err)
+		}
+	})
+}

@@ -50,6 +50,7 @@ type DB struct {
 	closeOnce    sync.Once
 	mu           sync.RWMutex // guards closed against sends on a closed queue
 	closed       bool
+	closeErr     error
 	store
 }
 
@@ -155,12 +156,13 @@ func (db *DB) Close() error {
 		db.closed = true
 		close(db.txQueue)
 		db.mu.Unlock()
+		<-db.committed
+		db.stopCheckpointer()
+		db.readStmts.close()
+		db.writeStmts.close()
+		db.closeErr = errors.Join(db.reader.Close(), db.writer.Close(), db.checkpointer.Close())
 	})
-	<-db.committed
-	db.stopCheckpointer()
-	db.readStmts.close()
-	db.writeStmts.close()
-	return errors.Join(db.reader.Close(), db.writer.Close(), db.checkpointer.Close())
+	return db.closeErr
 }
 
 // Checkpoint folds the write-ahead log into the database file, so that the

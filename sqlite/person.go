@@ -29,10 +29,12 @@ func (s *store) CreatePerson(ctx context.Context, p *vern.SealedPerson) error {
 // inserts land on neighbouring pages of that (random) index.
 func (s *store) CreatePeople(ctx context.Context, ps []*vern.SealedPerson) (int, error) {
 	sorted := slices.Clone(ps)
-	slices.SortFunc(sorted, func(a, b *vern.SealedPerson) int { return bytes.Compare(a.EmailIndex, b.EmailIndex) })
+	slices.SortStableFunc(sorted, func(a, b *vern.SealedPerson) int { return bytes.Compare(a.EmailIndex, b.EmailIndex) })
 	inserted := 0
 	err := s.InTx(ctx, func(txs vern.Store) error {
+		inserted = 0 // fn may run again
 		tx := txs.(*store)
+		ctx := context.WithoutCancel(ctx) // see stmt.go: never interrupt the shared writer
 		const q = `INSERT INTO people (` + personColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email_index) DO NOTHING`
 		st, err := tx.tx.PrepareContext(ctx, q)
 		if err != nil {
@@ -69,6 +71,13 @@ func (s *store) FindPersonByID(ctx context.Context, id string) (*vern.SealedPers
 	return p, nil
 }
 
+// FindPersonByIDForUpdate returns the person with id. SQLite transactions
+// here are IMMEDIATE on the single writer, so the row cannot change under
+// the caller before commit.
+func (s *store) FindPersonByIDForUpdate(ctx context.Context, id string) (*vern.SealedPerson, error) {
+	return s.FindPersonByID(ctx, id)
+}
+
 // FindPersonByEmailIndex returns the person whose email has index.
 func (s *store) FindPersonByEmailIndex(ctx context.Context, index []byte) (*vern.SealedPerson, error) {
 	p, err := scanPerson(s.readRow(ctx, `SELECT `+personColumns+` FROM people WHERE email_index = ?`, index))
@@ -89,7 +98,11 @@ func (s *store) FindPersonIDsByEmailIndex(ctx context.Context, indexes [][]byte)
 			args[i] = x
 		}
 		q := `SELECT email_index, id FROM people WHERE email_index IN (?` + strings.Repeat(",?", len(chunk)-1) + `)`
-		rows, err := s.r.QueryContext(ctx, q, args...)
+		qctx := ctx
+		if s.tx != nil {
+			qctx = context.WithoutCancel(ctx)
+		}
+		rows, err := s.r.QueryContext(qctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("find people by email: %w", translateErr(err))
 		}

@@ -93,6 +93,7 @@ func (s *store) readRow(ctx context.Context, query string, args ...any) *sql.Row
 // readRows runs a constant query through the reader's prepared statements.
 func (s *store) readRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if s.tx != nil {
+		ctx = context.WithoutCancel(ctx)
 		if st := s.txStmt(query); st != nil {
 			return st.QueryContext(ctx, args...)
 		}
@@ -119,11 +120,17 @@ func (s *store) writeRow(ctx context.Context, query string, args ...any) *sql.Ro
 }
 
 func (s *store) txRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	if st := s.txStmt(query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return s.tx.QueryRowContext(ctx, query, args...)
 }
+
+// Statements inside a transaction run without the caller's cancellation:
+// SQLite answers an interrupted write by rolling back the whole
+// transaction, which on the shared writer would undo other callers' work
+// too. A cancelled caller is dropped before its turn instead (commit.go).
 
 // txStmt returns the cached statement bound to the transaction, or nil
 // (and prepares it for next time) when it is not cached yet.
@@ -139,6 +146,7 @@ func (s *store) txStmt(query string) *sql.Stmt {
 // exec runs a constant statement on the writer (in the transaction inside InTx).
 func (s *store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if s.tx != nil {
+		ctx = context.WithoutCancel(ctx)
 		if st := s.txStmt(query); st != nil {
 			return st.ExecContext(ctx, args...)
 		}

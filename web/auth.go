@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -21,6 +23,12 @@ type tokenKey struct{}
 func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	op := ctx.Operation()
 	if op == nil || len(op.Security) == 0 {
+		// Public operations need no token and are rate-limited instead.
+		if ok, wait := s.public.allow(clientAddr(ctx.RemoteAddr()), time.Now()); !ok {
+			ctx.SetHeader("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+			_ = huma.WriteErr(s.api, ctx, http.StatusTooManyRequests, "", vern.Errorf(vern.ERATELIMIT, "Too many requests; try again shortly."))
+			return
+		}
 		next(ctx)
 		return
 	}
@@ -32,11 +40,13 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	tok, err := s.Auth.Authenticate(ctx.Context(), strings.TrimSpace(secret))
-	if err != nil {
-		if vern.ErrorCode(err) == vern.EUNAUTHORIZED {
-			ctx.SetHeader("WWW-Authenticate", `Bearer realm="vern", error="invalid_token"`)
-		}
+	if vern.ErrorCode(err) == vern.EUNAUTHORIZED {
+		ctx.SetHeader("WWW-Authenticate", `Bearer realm="vern", error="invalid_token"`)
 		_ = huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "", err)
+		return
+	} else if err != nil {
+		// The store failed: that is our fault, not a bad token.
+		_ = huma.WriteErr(s.api, ctx, http.StatusInternalServerError, "", err)
 		return
 	}
 	if !tok.HasScope(vern.ScopeAdmin) {

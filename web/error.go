@@ -95,7 +95,10 @@ func problemFor(ctx context.Context, status int, msg string, errs ...error) *Pro
 		if errors.As(err, &d) {
 			p.Errors = append(p.Errors, vern.FieldError{Field: fieldOf(d.Location), Code: "invalid", Message: safeMessage(d.Message)})
 		} else if err != nil {
-			p.Errors = append(p.Errors, vern.FieldError{Field: "body", Code: "invalid", Message: safeMessage(err.Error())})
+			// Not one of huma's decoding or validation errors, so its text is
+			// not known to be safe to show: log it, answer generically.
+			logInternal(ctx, err)
+			p.Errors = append(p.Errors, vern.FieldError{Field: "body", Code: "invalid", Message: "The request could not be read."})
 		}
 	}
 	return p

@@ -62,15 +62,22 @@ func (l *rateLimiter) allow(key string, now time.Time) (bool, time.Duration) {
 // clients get 429 with Retry-After.
 func (s *Server) limitPublic(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		if ok, wait := s.public.allow(host, time.Now()); !ok {
+		if ok, wait := s.public.allow(clientAddr(r.RemoteAddr), time.Now()); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 			writeProblem(w, r, vern.Errorf(vern.ERATELIMIT, "Too many requests; try again shortly."))
 			return
 		}
 		next(w, r)
 	}
+}
+
+// clientAddr is the host part of a remote address, the key of the limit.
+// Behind a reverse proxy every client shares the proxy's address; trusting
+// a forwarded-for header is a deployment choice not made here.
+func clientAddr(remote string) string {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		return remote
+	}
+	return host
 }

@@ -88,20 +88,30 @@ func TestPrivacyPage(t *testing.T) {
 }
 
 func TestPublicEndpointsAreRateLimited(t *testing.T) {
-	limited := mustServerRate(t, 2)
-	var got429 bool
-	for range 20 {
-		status, h, _ := limited.do(t, "GET", "/privacy", "", "-")
-		if status == 429 {
-			got429 = true
-			if h.Get("Retry-After") == "" {
-				t.Error("429 without Retry-After")
+	for _, path := range []string{"/privacy", "/v1/policy", "/v1/policy/versions", "/v1/policy/versions/2023-06-27"} {
+		t.Run(path, func(t *testing.T) {
+			limited := mustServerRate(t, 2)
+			got429 := false
+			for range 20 {
+				status, h, _ := limited.do(t, "GET", path, "", "-")
+				if status == 429 {
+					got429 = true
+					if h.Get("Retry-After") == "" {
+						t.Error("429 without Retry-After")
+					}
+					break
+				}
 			}
-			break
-		}
-	}
-	if !got429 {
-		t.Fatal("20 quick requests at 2/s never got 429")
+			if !got429 {
+				t.Fatal("20 quick requests at 2/s never got 429")
+			}
+			// Admin endpoints are not limited this way: a token identifies the caller.
+			for range 10 {
+				if status, _, _ := limited.do(t, "GET", "/v1/people/per_x", "", ""); status == 429 {
+					t.Fatal("an authenticated endpoint was rate-limited")
+				}
+			}
+		})
 	}
 }
 

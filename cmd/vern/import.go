@@ -81,6 +81,10 @@ so an interrupted import can simply be run again.`,
 		rep, err := app.People.Import(cmd.Context(), f, opts)
 		_ = bar.Finish()
 		if err != nil {
+			if rep != nil && rep.Written && rep.Created+rep.Matched > 0 {
+				// Batches are committed one by one: say what is already in.
+				fmt.Fprintf(m.Stderr, "stopped after writing %d new and %d matched people; running the same import again completes it without duplicates\n", rep.Created, rep.Matched)
+			}
 			return err
 		}
 		if report != "" {

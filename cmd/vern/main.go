@@ -18,6 +18,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C during the graceful shutdown ends the process at once
+	}()
 	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: getenv}
 	code := m.Run(ctx, os.Args[1:])
 	stop()
