@@ -17,6 +17,8 @@ type Store interface {
 	// returns nil and rolled back otherwise; it returns once the commit is
 	// durable. Nested calls join the outer transaction. fn may run more
 	// than once (a backend may retry it), so it must only touch the Store
-	// and state it sets afresh on each run.
+	// and state it sets afresh on each run. fn must use the Store it is
+	// given, never the outer one: on SQLite the outer Store waits for the
+	// single writer that fn is holding.
 	InTx(ctx context.Context, fn func(Store) error) error
 }

@@ -113,7 +113,7 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "secure_delete(1)")
 	q.Add("_pragma", "temp_store(MEMORY)")
-	q.Add("_pragma", "mmap_size(1073741824)")
+	q.Add("_pragma", "journal_size_limit(67108864)") // a large import's WAL shrinks back once checkpointed
 	q.Add("_txlock", "immediate")
 	if !readOnly {
 		// The writer never checkpoints itself (checkpoint.go does, on its
