@@ -1,6 +1,7 @@
 package vern
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"net/netip"
@@ -115,4 +116,25 @@ func TruncateIP(s string) string {
 		return ""
 	}
 	return p.String()
+}
+
+// ConsentStore persists the ledger. Events are only ever appended: there is
+// no update and no delete.
+type ConsentStore interface {
+	// AppendConsentEvent stores e. Returns ECONFLICT when the person already
+	// has an event at e.Seq (another writer appended first) or the id is
+	// taken, and ENOTFOUND when the person does not exist.
+	AppendConsentEvent(ctx context.Context, e *ConsentEvent) error
+	// FindConsentEvents returns a person's events, oldest (lowest Seq) first.
+	FindConsentEvents(ctx context.Context, personID string) ([]*ConsentEvent, error)
+	// FindLastConsentEvent returns the person's event with the highest Seq.
+	// Returns ENOTFOUND when the person has none.
+	FindLastConsentEvent(ctx context.Context, personID string) (*ConsentEvent, error)
+	// FindConsentEventByID returns one event. Returns ENOTFOUND.
+	FindConsentEventByID(ctx context.Context, id string) (*ConsentEvent, error)
+	// EachConsentChain calls fn once per person that has events, with all
+	// of that person's events oldest first, persons in id order, reading in
+	// bounded batches so that millions of events need not fit in memory.
+	// It stops at and returns fn's first error.
+	EachConsentChain(ctx context.Context, fn func(personID string, events []*ConsentEvent) error) error
 }
