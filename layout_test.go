@@ -20,13 +20,13 @@ var allowedImports = map[string][]string{
 	"mock":            {""},
 	"storetest":       {""},
 	"person":          {"", "pii", "keyring"},
-	"consent":         {"", "policy"},
+	"consent":         {"", "policy", "pii"},
 	"publish":         {"", "policy"},
 	"auth":            {""},
 	"sqlite":          {""},
 	"postgres":        {""},
 	"loadgen":         {},
-	"web":             {"", "pii", "policy", "person", "publish", "auth"},
+	"web":             {"", "pii", "policy", "person", "publish", "auth", "consent"},
 	"internal/testdb": {"", "sqlite", "postgres"},
 }
 

@@ -12,6 +12,7 @@ type Store interface {
 	PolicyStore
 	TokenStore
 	SettingStore
+	ConsentStore
 
 	// InTx runs fn with a Store bound to one transaction, committed when fn
 	// returns nil and rolled back otherwise; it returns once the commit is

@@ -200,3 +200,25 @@ func notFound(err error) error {
 	}
 	return err
 }
+
+// PersonIDByEmail returns the id of the person with the given email without
+// decrypting anything. Returns EINVALID for a malformed email and ENOTFOUND.
+func (s *Service) PersonIDByEmail(ctx context.Context, email string) (string, error) {
+	norm, ferr := normalizeEmail("email", email)
+	if ferr != nil {
+		return "", vern.Invalid(*ferr)
+	}
+	sp, err := s.store.FindPersonByEmailIndex(ctx, s.EmailIndex(norm))
+	if err != nil {
+		return "", notFound(err)
+	}
+	return sp.ID, nil
+}
+
+// PersonExists returns ENOTFOUND when there is no person with id.
+func (s *Service) PersonExists(ctx context.Context, id string) error {
+	if _, err := s.store.FindPersonByID(ctx, id); err != nil {
+		return notFound(err)
+	}
+	return nil
+}

@@ -146,6 +146,10 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// SQL returns the writer connection pool, for tests and maintenance
+// commands that need to reach the file directly.
+func (db *DB) SQL() *sql.DB { return db.writer }
+
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }
 

@@ -24,6 +24,9 @@ func (s *Server) routes(gatherer prometheus.Gatherer) {
 	// People registry (person_api.go).
 	s.registerPersonAPI()
 
+	// Consent ledger, decisions and audit (consent_api.go).
+	s.registerConsentAPI()
+
 	s.documentPlainRoutes()
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

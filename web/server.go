@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vernhq/vern/auth"
+	"github.com/vernhq/vern/consent"
 	"github.com/vernhq/vern/person"
 	"github.com/vernhq/vern/publish"
 )
@@ -26,12 +27,18 @@ import (
 // Version is reported in the OpenAPI document.
 const Version = "0.1.0"
 
+// Services are the use cases the server calls.
+type Services struct {
+	People  *person.Service
+	Policy  *publish.Service
+	Auth    *auth.Service
+	Consent *consent.Service
+}
+
 // Server is Vern's HTTP front.
 type Server struct {
-	People *person.Service
-	Policy *publish.Service
-	Auth   *auth.Service
-	Log    *slog.Logger
+	Services
+	Log *slog.Logger
 
 	mux     *http.ServeMux
 	api     huma.API
@@ -51,7 +58,7 @@ type Config struct {
 }
 
 // New builds a server with all routes registered.
-func New(people *person.Service, pol *publish.Service, au *auth.Service, log *slog.Logger, cfg Config) *Server {
+func New(svc Services, log *slog.Logger, cfg Config) *Server {
 	installErrors()
 	if cfg.Registerer == nil {
 		reg := prometheus.NewRegistry()
@@ -61,7 +68,7 @@ func New(people *person.Service, pol *publish.Service, au *auth.Service, log *sl
 		cfg.PublicRate = 20
 	}
 	s := &Server{
-		People: people, Policy: pol, Auth: au, Log: log,
+		Services: svc, Log: log,
 		mux:     http.NewServeMux(),
 		metrics: newMetrics(cfg.Registerer),
 		public:  newRateLimiter(cfg.PublicRate, int(2*cfg.PublicRate)),

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vernhq/vern"
 	"github.com/vernhq/vern/auth"
+	"github.com/vernhq/vern/consent"
 	"github.com/vernhq/vern/internal/testdb"
 	"github.com/vernhq/vern/keyring"
 	"github.com/vernhq/vern/mock"
@@ -70,7 +71,9 @@ func mustServerWith(t testing.TB, store vern.Store, rate float64) *testServer {
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
-	srv := web.New(person.New(store, keys, clock), pol, au, slog.New(slog.NewJSONHandler(logs, nil)), web.Config{PublicRate: rate})
+	people := person.New(store, keys, clock)
+	srv := web.New(web.Services{People: people, Policy: pol, Auth: au, Consent: consent.New(store, people, pol, clock)},
+		slog.New(slog.NewJSONHandler(logs, nil)), web.Config{PublicRate: rate})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &testServer{Server: ts, token: secret, logs: logs, web: srv}

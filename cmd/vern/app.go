@@ -12,6 +12,7 @@ import (
 
 	"github.com/vernhq/vern"
 	"github.com/vernhq/vern/auth"
+	"github.com/vernhq/vern/consent"
 	"github.com/vernhq/vern/keyring"
 	"github.com/vernhq/vern/person"
 	"github.com/vernhq/vern/postgres"
@@ -22,14 +23,15 @@ import (
 // App is the wired graph of stores and services that serve, migrate and
 // every other subcommand share.
 type App struct {
-	Config Config
-	Log    *slog.Logger
-	Clock  vern.Clock
-	Store  vern.Store
-	Keys   *keyring.Keyring
-	People *person.Service
-	Policy *publish.Service
-	Auth   *auth.Service
+	Config  Config
+	Log     *slog.Logger
+	Clock   vern.Clock
+	Store   vern.Store
+	Keys    *keyring.Keyring
+	People  *person.Service
+	Policy  *publish.Service
+	Auth    *auth.Service
+	Consent *consent.Service
 
 	close func() error
 }
@@ -69,6 +71,7 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	a.People = person.New(a.Store, a.Keys, a.Clock)
 	a.Policy = publish.New(a.Store, a.Clock)
 	a.Auth = auth.New(a.Store, a.Clock)
+	a.Consent = consent.New(a.Store, a.People, a.Policy, a.Clock)
 	return a, nil
 }
 

@@ -85,6 +85,7 @@ func (m *Main) rootCommand() *cobra.Command {
 		m.migrateCommand(),
 		m.policyCommand(),
 		m.importCommand(),
+		m.auditCommand(),
 		m.benchCommand(),
 	)
 	return root

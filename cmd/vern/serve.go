@@ -67,7 +67,8 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := web.New(app.People, app.Policy, app.Auth, app.Log, web.Config{Registerer: reg, Gatherer: reg})
+	srv := web.New(web.Services{People: app.People, Policy: app.Policy, Auth: app.Auth, Consent: app.Consent},
+		app.Log, web.Config{Registerer: reg, Gatherer: reg})
 
 	if cfg.DebugAddr != "" {
 		if err := serveDebug(cfg.DebugAddr, app); err != nil {

@@ -1,0 +1,136 @@
+package consent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/vernhq/vern"
+)
+
+// PurposeState is one purpose's standing for a person.
+type PurposeState struct {
+	Purpose  string   `json:"purpose"`
+	Basis    []string `json:"legal_basis"`
+	Decision Decision `json:"decision"`
+}
+
+// PersonState is a person's ledger: the standing per purpose and the full
+// history with its evidence.
+type PersonState struct {
+	PersonID   string               `json:"person_id"`
+	Restricted bool                 `json:"restricted"`
+	Objections []string             `json:"objections"`
+	Purposes   []PurposeState       `json:"purposes"`
+	History    []*vern.ConsentEvent `json:"history"`
+}
+
+// State returns a person's standing for every purpose of the policy in
+// force, and their history. Returns ENOTFOUND.
+func (s *Service) State(ctx context.Context, personID string) (*PersonState, error) {
+	if err := s.people.PersonExists(ctx, personID); err != nil {
+		return nil, err
+	}
+	events, err := s.store.FindConsentEvents(ctx, personID)
+	if err != nil {
+		return nil, fmt.Errorf("find consent events: %w", err)
+	}
+	st := Fold(events)
+	p, _ := s.policy.Current()
+	out := &PersonState{PersonID: personID, Restricted: st.Restriction != nil, Objections: []string{}, History: events}
+	if out.History == nil {
+		out.History = []*vern.ConsentEvent{}
+	}
+	for k := range st.Objections {
+		out.Objections = append(out.Objections, k)
+	}
+	for _, pu := range p.Purposes() {
+		d, err := Decide(p, pu.Key, st, Facts{Known: true})
+		if err != nil {
+			return nil, err
+		}
+		bases := make([]string, len(pu.LegalBasis))
+		for i, b := range pu.LegalBasis {
+			bases[i] = string(b)
+		}
+		out.Purposes = append(out.Purposes, PurposeState{Purpose: pu.Key, Basis: bases, Decision: d})
+	}
+	return out, nil
+}
+
+// DecideEmail answers whether purpose may use the person with email now.
+// An unknown person is denied with reason unknown_person, not an error.
+// Returns EINVALID for an unknown purpose or a malformed email.
+func (s *Service) DecideEmail(ctx context.Context, email, purpose string) (Decision, error) {
+	p, _ := s.policy.Current()
+	if _, ok := p.Purpose(purpose); !ok {
+		return Decide(p, purpose, State{}, Facts{})
+	}
+	id, err := s.people.PersonIDByEmail(ctx, email)
+	if vern.ErrorCode(err) == vern.ENOTFOUND {
+		return Decide(p, purpose, State{}, Facts{})
+	} else if err != nil {
+		return Decision{}, err
+	}
+	events, err := s.store.FindConsentEvents(ctx, id)
+	if err != nil {
+		return Decision{}, fmt.Errorf("find consent events: %w", err)
+	}
+	return Decide(p, purpose, Fold(events), Facts{Known: true})
+}
+
+// MaxBulk bounds one bulk decision request.
+const MaxBulk = 10000
+
+// DecideEmails answers DecideEmail for many emails, in order. A malformed
+// email is answered as an unknown person rather than failing the batch.
+func (s *Service) DecideEmails(ctx context.Context, purpose string, emails []string) ([]Decision, error) {
+	if len(emails) > MaxBulk {
+		return nil, vern.Invalid(vern.FieldError{Field: "emails", Code: "too_many", Message: fmt.Sprintf("At most %d emails per request.", MaxBulk)})
+	}
+	out := make([]Decision, len(emails))
+	for i, e := range emails {
+		d, err := s.DecideEmail(ctx, e, purpose)
+		if vern.ErrorCode(err) == vern.EINVALID && vern.ErrorFields(err) != nil && vern.ErrorFields(err)[0].Field == "email" {
+			d, err = Decision{Reason: ReasonUnknownPerson}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// VerifyReport is the outcome of walking every chain.
+type VerifyReport struct {
+	OK       bool    `json:"ok"`
+	Checked  int     `json:"checked"`
+	FirstBad *string `json:"first_bad"`
+}
+
+// Verify walks every person's chain and names the first event that does
+// not follow from the one before it: an edited, removed or reordered record.
+func (s *Service) Verify(ctx context.Context) (*VerifyReport, error) {
+	rep := &VerifyReport{OK: true}
+	err := s.store.EachConsentChain(ctx, func(personID string, events []*vern.ConsentEvent) error {
+		if i := vern.VerifyChain(events); i >= 0 {
+			id := events[i].ID
+			rep.OK, rep.FirstBad = false, &id
+			rep.Checked += i + 1
+			return errStop
+		}
+		rep.Checked += len(events)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, fmt.Errorf("verify ledger: %w", err)
+	}
+	return rep, nil
+}
+
+type stopError struct{}
+
+func (stopError) Error() string { return "stop" }
+
+var errStop = stopError{}

@@ -1,0 +1,261 @@
+package consent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/pii"
+	"github.com/vernhq/vern/policy"
+)
+
+// Resolver finds people for the ledger; the registry implements it.
+type Resolver interface {
+	// PersonIDByEmail returns the id of the person with that email.
+	// Returns EINVALID for a malformed email and ENOTFOUND.
+	PersonIDByEmail(ctx context.Context, email string) (string, error)
+	// PersonExists returns ENOTFOUND when there is no person with id.
+	PersonExists(ctx context.Context, id string) error
+}
+
+// PolicySource gives the policy in force.
+type PolicySource interface {
+	Current() (*policy.Policy, *vern.PolicyVersion)
+}
+
+// Service records consents, withdrawals, objections and restrictions, and
+// answers decisions from them.
+type Service struct {
+	store  vern.Store
+	people Resolver
+	policy PolicySource
+	clock  vern.Clock
+}
+
+// New returns the ledger service.
+func New(store vern.Store, people Resolver, pol PolicySource, clock vern.Clock) *Service {
+	return &Service{store: store, people: people, policy: pol, clock: clock}
+}
+
+// Actions of RecordInput.
+const (
+	ActionGrant    = "grant"
+	ActionWithdraw = "withdraw"
+)
+
+// Evidence is what a caller knows about how a choice was made (Art. 7(1)).
+type Evidence struct {
+	// Source is the channel the choice came through, such as web_form.
+	Source string `json:"source"`
+	// NoticeHash is the hex SHA-256 of the notice text the person saw.
+	NoticeHash string `json:"notice_hash,omitempty" maxLength:"64"`
+	PageURL    string `json:"page_url,omitempty" maxLength:"2048"`
+	UserAgent  string `json:"user_agent,omitempty" maxLength:"512"`
+	// IP is truncated to its network (/24, /48) before it is stored.
+	IP string `json:"ip,omitempty" maxLength:"64"`
+}
+
+// RecordInput grants or withdraws a consent.
+type RecordInput struct {
+	Email    string `json:"email,omitempty" maxLength:"320" doc:"The person's email; or give person_id."`
+	PersonID string `json:"person_id,omitempty" maxLength:"64"`
+	Purpose  string `json:"purpose" maxLength:"64"`
+	Action   string `json:"action" enum:"grant,withdraw"`
+	Evidence
+}
+
+// ObjectionInput records an objection to a purpose or a scope.
+type ObjectionInput struct {
+	Email    string `json:"email,omitempty" maxLength:"320"`
+	PersonID string `json:"person_id,omitempty" maxLength:"64"`
+	// Scope is a purpose key or an objection scope such as direct_marketing.
+	Scope string `json:"scope" maxLength:"64"`
+	Evidence
+}
+
+// Record appends a consent grant or withdrawal for actor ("token:<id>" or
+// "public:<channel>").
+//
+// Returns EINVALID for an unknown purpose, a grant for a purpose whose basis
+// is not consent, or bad evidence; ENOTFOUND for an unknown person; and
+// ECONFLICT for withdrawing a consent that is not in force.
+func (s *Service) Record(ctx context.Context, actor string, in RecordInput) (*vern.ConsentEvent, error) {
+	p, v := s.policy.Current()
+	var fs vern.Fields
+	pu, ok := p.Purpose(in.Purpose)
+	switch {
+	case in.Purpose == "":
+		fs.Add("purpose", "required", "The purpose is required.")
+	case !ok:
+		fs.Add("purpose", "unknown_purpose", "The policy declares no such purpose.")
+	case !pu.HasBasis(policy.BasisConsent):
+		fs.Add("purpose", "not_consent_purpose", "This purpose does not rely on consent, so consent cannot be given or withdrawn for it; object to it instead.")
+	}
+	kind := ""
+	switch in.Action {
+	case ActionGrant:
+		kind = vern.EventConsentGranted
+	case ActionWithdraw:
+		kind = vern.EventConsentWithdrawn
+	default:
+		fs.Add("action", "unknown", "The action must be grant or withdraw.")
+	}
+	ev := checkEvidence(&fs, in.Evidence)
+	if err := fs.Err(); err != nil {
+		return nil, err
+	}
+	personID, err := s.resolve(ctx, in.Email, in.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	e := &vern.ConsentEvent{Kind: kind, Purpose: in.Purpose, PolicyVersion: v.Version, Actor: actor}
+	ev.apply(e)
+	return s.append(ctx, personID, e, func(st State) error {
+		if kind == vern.EventConsentWithdrawn && st.Grants[in.Purpose] == nil {
+			return errNothingToWithdraw
+		}
+		return nil
+	})
+}
+
+// errNothingToWithdraw refuses a withdrawal of a consent not in force.
+var errNothingToWithdraw = vern.Errorf(vern.ECONFLICT, "There is no consent for this purpose to withdraw.")
+
+// Object records an objection (Art. 21) to a purpose or to a scope such as
+// direct_marketing. Returns EINVALID for an unknown scope and ENOTFOUND.
+func (s *Service) Object(ctx context.Context, actor string, in ObjectionInput) (*vern.ConsentEvent, error) {
+	p, v := s.policy.Current()
+	var fs vern.Fields
+	if in.Scope == "" {
+		fs.Add("scope", "required", "The scope is required: a purpose key or direct_marketing.")
+	} else if _, ok := p.ObjectionScope(in.Scope); !ok {
+		fs.Add("scope", "unknown_scope", "The policy declares no such purpose or objection scope.")
+	}
+	ev := checkEvidence(&fs, in.Evidence)
+	if err := fs.Err(); err != nil {
+		return nil, err
+	}
+	personID, err := s.resolve(ctx, in.Email, in.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	e := &vern.ConsentEvent{Kind: vern.EventObjection, Purpose: in.Scope, PolicyVersion: v.Version, Actor: actor}
+	ev.apply(e)
+	return s.append(ctx, personID, e, nil)
+}
+
+// maxAppendTries bounds retries when concurrent writers append to one
+// person's chain at once (PostgreSQL reports the clash as a conflict).
+const maxAppendTries = 8
+
+// append links e after the person's newest event and stores it, checking
+// check against the state in force first, all in one transaction.
+func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEvent, check func(State) error) (*vern.ConsentEvent, error) {
+	e.PersonID = personID
+	var err error
+	for range maxAppendTries {
+		// Microseconds: PostgreSQL keeps no more, and the hash covers the time.
+		e.At = s.clock.Now().Truncate(time.Microsecond)
+		e.ID = vern.NewID("evt", e.At)
+		err = s.store.InTx(ctx, func(tx vern.Store) error {
+			events, err := tx.FindConsentEvents(ctx, personID)
+			if err != nil {
+				return err
+			}
+			if check != nil {
+				if err := check(Fold(events)); err != nil {
+					return err
+				}
+			}
+			var last *vern.ConsentEvent
+			if len(events) > 0 {
+				last = events[len(events)-1]
+			}
+			e.Seal(last)
+			return tx.AppendConsentEvent(ctx, e)
+		})
+		// Retry only a clash with a concurrent append to the same chain.
+		if vern.ErrorCode(err) != vern.ECONFLICT || errors.Is(err, errNothingToWithdraw) {
+			break
+		}
+	}
+	if err != nil {
+		if vern.ErrorCode(err) == vern.ENOTFOUND || vern.ErrorCode(err) == vern.ECONFLICT {
+			return nil, err
+		}
+		return nil, fmt.Errorf("append consent event: %w", err)
+	}
+	return e, nil
+}
+
+func (s *Service) resolve(ctx context.Context, email, personID string) (string, error) {
+	switch {
+	case personID != "" && email != "":
+		return "", vern.Invalid(vern.FieldError{Field: "email", Code: "ambiguous", Message: "Give email or person_id, not both."})
+	case personID != "":
+		if err := s.people.PersonExists(ctx, personID); err != nil {
+			return "", err
+		}
+		return personID, nil
+	case email != "":
+		return s.people.PersonIDByEmail(ctx, email)
+	default:
+		return "", vern.Invalid(vern.FieldError{Field: "email", Code: "required", Message: "Give the person's email or person_id."})
+	}
+}
+
+// evidence is validated evidence, ready for an event.
+type evidence struct{ source, notice, page, agent, ip string }
+
+func (ev evidence) apply(e *vern.ConsentEvent) {
+	e.Channel, e.NoticeHash, e.PageURL, e.UserAgent, e.IPPrefix = ev.source, ev.notice, ev.page, ev.agent, ev.ip
+}
+
+// checkEvidence validates the evidence fields: every text is scanned for
+// identifiers Vern never stores (S5), and the IP address is truncated.
+func checkEvidence(fs *vern.Fields, in Evidence) evidence {
+	out := evidence{source: in.Source, notice: strings.ToLower(in.NoticeHash)}
+	if !vern.ValidChannel(in.Source) {
+		fs.Add("source", "unknown", "Unknown source channel; use one of "+strings.Join(vern.Channels, ", ")+".")
+	}
+	if out.notice != "" && !isHex64(out.notice) {
+		fs.Add("notice_hash", "invalid", "Must be the hex SHA-256 of the notice text (64 hex digits).")
+	}
+	for _, f := range []struct {
+		name string
+		val  string
+		dst  *string
+	}{{"page_url", in.PageURL, &out.page}, {"user_agent", in.UserAgent, &out.agent}} {
+		if fnd, found := pii.Find(f.val); found {
+			fs.Add(f.name, string(fnd.Kind), "Contains "+fnd.Kind.Description("en")+", which Vern never stores (privacy policy S5).")
+			continue
+		}
+		if !utf8.ValidString(f.val) {
+			fs.Add(f.name, "encoding", "Must be valid UTF-8 text.")
+			continue
+		}
+		*f.dst = f.val
+	}
+	if in.IP != "" {
+		if out.ip = vern.TruncateIP(in.IP); out.ip == "" {
+			fs.Add("ip", "invalid", "Not an IP address.")
+		}
+	}
+	return out
+}
+
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

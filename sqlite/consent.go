@@ -1,0 +1,144 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/vernhq/vern"
+)
+
+const consentEventColumns = `id, person_id, seq, kind, purpose, policy_version, notice_hash, channel, actor, page_url, user_agent, ip_prefix, at, prev_hash, hash`
+
+// consentBatch is how many events EachConsentChain reads per query.
+const consentBatch = 5000
+
+// AppendConsentEvent stores e. The UNIQUE (person_id, seq) constraint turns
+// a second append at the same position into ECONFLICT.
+func (s *store) AppendConsentEvent(ctx context.Context, e *vern.ConsentEvent) error {
+	_, err := s.exec(ctx, `INSERT INTO consent_events (`+consentEventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.PersonID, e.Seq, e.Kind, e.Purpose, e.PolicyVersion, e.NoticeHash, e.Channel, e.Actor,
+		e.PageURL, e.UserAgent, e.IPPrefix, formatTime(e.At), nullBytes(e.PrevHash), e.Hash)
+	if err != nil {
+		return fmt.Errorf("insert consent event: %w", translateErr(err))
+	}
+	return nil
+}
+
+// FindConsentEvents returns a person's events, oldest first.
+func (s *store) FindConsentEvents(ctx context.Context, personID string) ([]*vern.ConsentEvent, error) {
+	rows, err := s.readRows(ctx, `SELECT `+consentEventColumns+` FROM consent_events WHERE person_id = ? ORDER BY seq`, personID)
+	if err != nil {
+		return nil, fmt.Errorf("find consent events: %w", translateErr(err))
+	}
+	out, err := scanConsentEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("find consent events: %w", err)
+	}
+	return out, nil
+}
+
+// FindLastConsentEvent returns the person's event with the highest Seq.
+func (s *store) FindLastConsentEvent(ctx context.Context, personID string) (*vern.ConsentEvent, error) {
+	e, err := scanConsentEvent(s.readRow(ctx, `SELECT `+consentEventColumns+` FROM consent_events
+		WHERE person_id = ? ORDER BY seq DESC LIMIT 1`, personID))
+	if err != nil {
+		return nil, fmt.Errorf("find last consent event: %w", err)
+	}
+	return e, nil
+}
+
+// FindConsentEventByID returns one event.
+func (s *store) FindConsentEventByID(ctx context.Context, id string) (*vern.ConsentEvent, error) {
+	e, err := scanConsentEvent(s.readRow(ctx, `SELECT `+consentEventColumns+` FROM consent_events WHERE id = ?`, id))
+	if err != nil {
+		return nil, fmt.Errorf("find consent event: %w", err)
+	}
+	return e, nil
+}
+
+// EachConsentChain walks every chain in (person_id, seq) order, one batch
+// per query with keyset pagination. Each batch is read whole and its
+// statement closed before fn runs, so no read transaction stays open for the
+// walk (which would keep the WAL from being checkpointed) and fn may use the
+// store. A chain that spans batches is carried over to the next one.
+func (s *store) EachConsentChain(ctx context.Context, fn func(personID string, events []*vern.ConsentEvent) error) error {
+	var chain []*vern.ConsentEvent
+	var last *vern.ConsentEvent
+	for {
+		batch, err := s.consentEventsAfter(ctx, last)
+		if err != nil {
+			return err
+		}
+		for _, e := range batch {
+			if len(chain) > 0 && chain[0].PersonID != e.PersonID {
+				if err := fn(chain[0].PersonID, chain); err != nil {
+					return err
+				}
+				chain = nil
+			}
+			chain = append(chain, e)
+		}
+		if len(batch) < consentBatch {
+			break
+		}
+		last = batch[len(batch)-1]
+	}
+	if len(chain) > 0 {
+		return fn(chain[0].PersonID, chain)
+	}
+	return nil
+}
+
+// consentEventsAfter returns the next batch of events after last in
+// (person_id, seq) order, or the first batch when last is nil.
+func (s *store) consentEventsAfter(ctx context.Context, last *vern.ConsentEvent) ([]*vern.ConsentEvent, error) {
+	var rows *sql.Rows
+	var err error
+	if last == nil {
+		rows, err = s.readRows(ctx, `SELECT `+consentEventColumns+` FROM consent_events
+			ORDER BY person_id, seq LIMIT ?`, consentBatch)
+	} else {
+		rows, err = s.readRows(ctx, `SELECT `+consentEventColumns+` FROM consent_events
+			WHERE (person_id, seq) > (?, ?) ORDER BY person_id, seq LIMIT ?`, last.PersonID, last.Seq, consentBatch)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("walk consent chains: %w", translateErr(err))
+	}
+	out, err := scanConsentEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("walk consent chains: %w", err)
+	}
+	return out, nil
+}
+
+// scanConsentEvents reads and closes rows.
+func scanConsentEvents(rows *sql.Rows) ([]*vern.ConsentEvent, error) {
+	defer rows.Close()
+	var out []*vern.ConsentEvent
+	for rows.Next() {
+		e, err := scanConsentEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translateErr(err)
+	}
+	return out, nil
+}
+
+func scanConsentEvent(row scanner) (*vern.ConsentEvent, error) {
+	var e vern.ConsentEvent
+	var at string
+	if err := row.Scan(&e.ID, &e.PersonID, &e.Seq, &e.Kind, &e.Purpose, &e.PolicyVersion, &e.NoticeHash, &e.Channel, &e.Actor,
+		&e.PageURL, &e.UserAgent, &e.IPPrefix, &at, &e.PrevHash, &e.Hash); err != nil {
+		return nil, translateErr(err)
+	}
+	var err error
+	if e.At, err = parseTime(at); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}

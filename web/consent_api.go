@@ -1,0 +1,144 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/consent"
+)
+
+type consentEventBody struct {
+	Body *vern.ConsentEvent
+}
+
+type recordConsentInput struct {
+	Body consent.RecordInput
+}
+
+type objectionInput struct {
+	Body consent.ObjectionInput
+}
+
+type personConsentsOutput struct {
+	Body *consent.PersonState
+}
+
+type decisionInput struct {
+	Email   string `query:"email" required:"true" maxLength:"320"`
+	Purpose string `query:"purpose" required:"true" maxLength:"64"`
+}
+
+type decisionOutput struct {
+	Body consent.Decision
+}
+
+type bulkDecisionInput struct {
+	Body struct {
+		Purpose string   `json:"purpose" maxLength:"64"`
+		Emails  []string `json:"emails" maxItems:"10000"`
+	}
+}
+
+type bulkDecisionOutput struct {
+	Body struct {
+		Purpose string             `json:"purpose"`
+		Results []consent.Decision `json:"results" doc:"One result per email, in the order given."`
+	}
+}
+
+type verifyOutput struct {
+	Body *consent.VerifyReport
+}
+
+// actorOf names who recorded an event: the token that authenticated it.
+func actorOf(ctx context.Context) string {
+	if t := actor(ctx); t != nil {
+		return "token:" + t.ID
+	}
+	return "unknown"
+}
+
+func (s *Server) registerConsentAPI() {
+	huma.Register(s.api, huma.Operation{
+		OperationID: "record-consent", Method: http.MethodPost, Path: "/v1/consents", Tags: []string{"Consent"},
+		Summary:     "Grant or withdraw a consent",
+		Description: "Appends a consent event to the person's hash-chained ledger with its evidence. A grant is only possible for purposes whose basis is consent; withdrawing a consent not in force is refused (409).",
+		Security:    adminSecurity, MaxBodyBytes: 16 << 10, DefaultStatus: http.StatusCreated,
+		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusUnauthorized},
+	}, func(ctx context.Context, in *recordConsentInput) (*consentEventBody, error) {
+		e, err := s.Consent.Record(ctx, actorOf(ctx), in.Body)
+		if err != nil {
+			return nil, err
+		}
+		return &consentEventBody{Body: e}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "record-objection", Method: http.MethodPost, Path: "/v1/objections", Tags: []string{"Consent"},
+		Summary:     "Object to a purpose or to direct marketing (GDPR Art. 21)",
+		Description: "An objection to direct_marketing is absolute: every direct-marketing purpose is denied from then on.",
+		Security:    adminSecurity, MaxBodyBytes: 16 << 10, DefaultStatus: http.StatusCreated,
+		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusUnauthorized},
+	}, func(ctx context.Context, in *objectionInput) (*consentEventBody, error) {
+		e, err := s.Consent.Object(ctx, actorOf(ctx), in.Body)
+		if err != nil {
+			return nil, err
+		}
+		return &consentEventBody{Body: e}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "person-consents", Method: http.MethodGet, Path: "/v1/people/{id}/consents", Tags: []string{"Consent"},
+		Summary: "A person's standing per purpose, and their ledger history", Security: adminSecurity,
+		Errors: []int{http.StatusNotFound, http.StatusUnauthorized},
+	}, func(ctx context.Context, in *struct {
+		ID string `path:"id" maxLength:"64"`
+	}) (*personConsentsOutput, error) {
+		st, err := s.Consent.State(ctx, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &personConsentsOutput{Body: st}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "decide", Method: http.MethodGet, Path: "/v1/decisions", Tags: []string{"Consent"},
+		Summary: "May this purpose use this person now?", Security: adminSecurity,
+		Description: "Answers with the legal basis, a reason and the ledger event the answer rests on. Unknown people are denied with reason unknown_person.",
+		Errors:      []int{http.StatusUnprocessableEntity, http.StatusUnauthorized},
+	}, func(ctx context.Context, in *decisionInput) (*decisionOutput, error) {
+		d, err := s.Consent.DecideEmail(ctx, in.Email, in.Purpose)
+		if err != nil {
+			return nil, err
+		}
+		return &decisionOutput{Body: d}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "decide-bulk", Method: http.MethodPost, Path: "/v1/decisions", Tags: []string{"Consent"},
+		Summary: "Decisions for many emails at once", Security: adminSecurity, MaxBodyBytes: 4 << 20,
+		Errors: []int{http.StatusUnprocessableEntity, http.StatusUnauthorized},
+	}, func(ctx context.Context, in *bulkDecisionInput) (*bulkDecisionOutput, error) {
+		ds, err := s.Consent.DecideEmails(ctx, in.Body.Purpose, in.Body.Emails)
+		if err != nil {
+			return nil, err
+		}
+		out := &bulkDecisionOutput{}
+		out.Body.Purpose, out.Body.Results = in.Body.Purpose, ds
+		return out, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "audit-verify", Method: http.MethodGet, Path: "/v1/audit/verify", Tags: []string{"Audit"},
+		Summary: "Walk every hash chain and name the first broken record", Security: adminSecurity,
+	}, func(ctx context.Context, _ *struct{}) (*verifyOutput, error) {
+		rep, err := s.Consent.Verify(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &verifyOutput{Body: rep}, nil
+	})
+}

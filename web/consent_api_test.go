@@ -1,0 +1,47 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/vernhq/vern"
+)
+
+func TestConsentAPI(t *testing.T) {
+	ts := mustServer(t)
+	body := apiScenario{name: "person", method: "POST", path: "/v1/people", wantStatus: 201,
+		body: `{"email":"kari@example.test","source":{"channel":"web_form"}}`}.run(t, ts)
+	p := decode[vern.Person](t, body)
+
+	grant := apiScenario{name: "grant", method: "POST", path: "/v1/consents", wantStatus: 201,
+		body:   `{"email":"kari@example.test","purpose":"newsletter","action":"grant","source":"web_form","ip":"203.0.113.9","page_url":"https://example.test/signup"}`,
+		wantIn: []string{`"kind":"consent_granted"`, `"ip_prefix":"203.0.113.0/24"`, `"seq":1`}}.run(t, ts)
+	if strings.Contains(string(grant), "203.0.113.9") {
+		t.Fatal("the full IP address was stored")
+	}
+	e := decode[vern.ConsentEvent](t, grant)
+	if !strings.HasPrefix(e.Actor, "token:tok_") {
+		t.Fatalf("actor = %q, want the token", e.Actor)
+	}
+
+	tests := []apiScenario{
+		{name: "decision allowed", method: "GET", path: "/v1/decisions?email=kari%40example.test&purpose=newsletter", wantStatus: 200,
+			wantIn: []string{`"allowed":true`, `"basis":"consent"`, `"evidence_id":"` + e.ID + `"`}},
+		{name: "decision unknown person", method: "GET", path: "/v1/decisions?email=nobody%40example.test&purpose=newsletter", wantStatus: 200,
+			wantIn: []string{`"allowed":false`, `"reason":"unknown_person"`}},
+		{name: "decision unknown purpose", method: "GET", path: "/v1/decisions?email=kari%40example.test&purpose=horoscopes", wantStatus: 422, wantField: "purpose", wantCode: "unknown_purpose"},
+		{name: "bulk", method: "POST", path: "/v1/decisions", body: `{"purpose":"newsletter","emails":["nobody@example.test","KARI@example.test"]}`, wantStatus: 200,
+			wantIn: []string{`"results":[{"allowed":false,"basis":"","reason":"unknown_person"},{"allowed":true,"basis":"consent","reason":"consent_given"`}},
+		{name: "withdraw never given", method: "POST", path: "/v1/consents", body: `{"email":"kari@example.test","purpose":"remarketing","action":"withdraw","source":"web_form"}`, wantStatus: 409},
+		{name: "grant for legitimate interest", method: "POST", path: "/v1/consents", body: `{"email":"kari@example.test","purpose":"sales_contact","action":"grant","source":"web_form"}`, wantStatus: 422, wantField: "purpose", wantCode: "not_consent_purpose"},
+		{name: "unknown person", method: "POST", path: "/v1/consents", body: `{"email":"nobody@example.test","purpose":"newsletter","action":"grant","source":"web_form"}`, wantStatus: 404},
+		{name: "objection", method: "POST", path: "/v1/objections", body: `{"person_id":"` + p.ID + `","scope":"direct_marketing","source":"email"}`, wantStatus: 201, wantIn: []string{`"kind":"objection"`, `"seq":2`}},
+		{name: "newsletter after objection", method: "GET", path: "/v1/decisions?email=kari%40example.test&purpose=newsletter", wantStatus: 200, wantIn: []string{`"reason":"objected"`}},
+		{name: "state", method: "GET", path: "/v1/people/" + p.ID + "/consents", wantStatus: 200, wantIn: []string{`"objections":["direct_marketing"]`, `"history":[`}},
+		{name: "verify", method: "GET", path: "/v1/audit/verify", wantStatus: 200, wantIn: []string{`"ok":true`, `"checked":2`, `"first_bad":null`}},
+		{name: "no token", method: "GET", path: "/v1/decisions?email=kari%40example.test&purpose=newsletter", token: "-", wantStatus: 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, ts) })
+	}
+}
