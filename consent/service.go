@@ -22,6 +22,13 @@ type Resolver interface {
 	PersonExists(ctx context.Context, id string) error
 }
 
+// Signer makes and checks the MACs of links sent to people (withdrawal
+// links); the keyring implements it.
+type Signer interface {
+	Sign(domain string, msg []byte) []byte
+	Verify(domain string, msg, mac []byte) bool
+}
+
 // PolicySource gives the policy in force.
 type PolicySource interface {
 	Current() (*policy.Policy, *vern.PolicyVersion)
@@ -33,12 +40,13 @@ type Service struct {
 	store  vern.Store
 	people Resolver
 	policy PolicySource
+	signer Signer
 	clock  vern.Clock
 }
 
 // New returns the ledger service.
-func New(store vern.Store, people Resolver, pol PolicySource, clock vern.Clock) *Service {
-	return &Service{store: store, people: people, policy: pol, clock: clock}
+func New(store vern.Store, people Resolver, pol PolicySource, signer Signer, clock vern.Clock) *Service {
+	return &Service{store: store, people: people, policy: pol, signer: signer, clock: clock}
 }
 
 // Actions of RecordInput.

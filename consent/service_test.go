@@ -38,7 +38,7 @@ func newFixture(t *testing.T, s vern.Store) *fixture {
 		t.Fatal(err)
 	}
 	people := person.New(s, keys, clock)
-	return &fixture{svc: consent.New(s, people, pol, clock), people: people, store: s}
+	return &fixture{svc: consent.New(s, people, pol, keys, clock), people: people, store: s}
 }
 
 func (f *fixture) person(t *testing.T, email string) string {

@@ -72,7 +72,7 @@ func mustServerWith(t testing.TB, store vern.Store, rate float64) *testServer {
 	}
 	logs := &bytes.Buffer{}
 	people := person.New(store, keys, clock)
-	srv := web.New(web.Services{People: people, Policy: pol, Auth: au, Consent: consent.New(store, people, pol, clock)},
+	srv := web.New(web.Services{People: people, Policy: pol, Auth: au, Consent: consent.New(store, people, pol, keys, clock)},
 		slog.New(slog.NewJSONHandler(logs, nil)), web.Config{PublicRate: rate})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -71,7 +71,7 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	a.People = person.New(a.Store, a.Keys, a.Clock)
 	a.Policy = publish.New(a.Store, a.Clock)
 	a.Auth = auth.New(a.Store, a.Clock)
-	a.Consent = consent.New(a.Store, a.People, a.Policy, a.Clock)
+	a.Consent = consent.New(a.Store, a.People, a.Policy, a.Keys, a.Clock)
 	return a, nil
 }
 
