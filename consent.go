@@ -127,6 +127,10 @@ type ConsentStore interface {
 	AppendConsentEvent(ctx context.Context, e *ConsentEvent) error
 	// FindConsentEvents returns a person's events, oldest (lowest Seq) first.
 	FindConsentEvents(ctx context.Context, personID string) ([]*ConsentEvent, error)
+	// FindConsentEventsOfPeople returns the events of many people at once,
+	// keyed by person id, each oldest first; people without events are
+	// absent. It serves bulk decisions with one query per few thousand.
+	FindConsentEventsOfPeople(ctx context.Context, personIDs []string) (map[string][]*ConsentEvent, error)
 	// FindLastConsentEvent returns the person's event with the highest Seq.
 	// Returns ENOTFOUND when the person has none.
 	FindLastConsentEvent(ctx context.Context, personID string) (*ConsentEvent, error)

@@ -82,22 +82,37 @@ func (s *Service) DecideEmail(ctx context.Context, email, purpose string) (Decis
 // MaxBulk bounds one bulk decision request.
 const MaxBulk = 10000
 
-// DecideEmails answers DecideEmail for many emails, in order. A malformed
-// email is answered as an unknown person rather than failing the batch.
+// DecideEmails answers DecideEmail for many emails, in order, with two
+// store queries for the whole list. A malformed email is answered as an
+// unknown person rather than failing the batch.
 func (s *Service) DecideEmails(ctx context.Context, purpose string, emails []string) ([]Decision, error) {
 	if len(emails) > MaxBulk {
 		return nil, vern.Invalid(vern.FieldError{Field: "emails", Code: "too_many", Message: fmt.Sprintf("At most %d emails per request.", MaxBulk)})
 	}
-	out := make([]Decision, len(emails))
-	for i, e := range emails {
-		d, err := s.DecideEmail(ctx, e, purpose)
-		if vern.ErrorCode(err) == vern.EINVALID && vern.ErrorFields(err) != nil && vern.ErrorFields(err)[0].Field == "email" {
-			d, err = Decision{Reason: ReasonUnknownPerson}, nil
+	p, _ := s.policy.Current()
+	if _, ok := p.Purpose(purpose); !ok {
+		_, err := Decide(p, purpose, State{}, Facts{})
+		return nil, err
+	}
+	ids, err := s.people.PersonIDsByEmails(ctx, emails)
+	if err != nil {
+		return nil, err
+	}
+	known := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id != "" {
+			known = append(known, id)
 		}
-		if err != nil {
+	}
+	events, err := s.store.FindConsentEventsOfPeople(ctx, known)
+	if err != nil {
+		return nil, fmt.Errorf("find consent events: %w", err)
+	}
+	out := make([]Decision, len(emails))
+	for i, id := range ids {
+		if out[i], err = Decide(p, purpose, Fold(events[id]), Facts{Known: id != ""}); err != nil {
 			return nil, err
 		}
-		out[i] = d
 	}
 	return out, nil
 }

@@ -20,6 +20,9 @@ type Resolver interface {
 	PersonIDByEmail(ctx context.Context, email string) (string, error)
 	// PersonExists returns ENOTFOUND when there is no person with id.
 	PersonExists(ctx context.Context, id string) error
+	// PersonIDsByEmails returns, per email in order, the person's id or ""
+	// when there is none or the email is malformed.
+	PersonIDsByEmails(ctx context.Context, emails []string) ([]string, error)
 }
 
 // Signer makes and checks the MACs of links sent to people (withdrawal
@@ -187,7 +190,7 @@ func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEv
 			return tx.AppendConsentEvent(ctx, e)
 		})
 		// Retry only a clash with a concurrent append to the same chain.
-		if vern.ErrorCode(err) != vern.ECONFLICT || errors.Is(err, errNothingToWithdraw) {
+		if vern.ErrorCode(err) != vern.ECONFLICT || errors.Is(err, errNothingToWithdraw) || errors.Is(err, errNotRestricted) {
 			break
 		}
 	}

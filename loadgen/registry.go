@@ -23,13 +23,17 @@ func NewRegistry() *Registry {
 	return &Registry{ops: make(map[string]func(*Pool) Op)}
 }
 
-// DefaultRegistry returns a Registry holding the people operations:
-// people.create, people.match and people.find.
+// DefaultRegistry returns a Registry holding the people operations
+// (people.create, people.match, people.find) and the consent ones
+// (consents.grant, decisions.get, decisions.bulk).
 func DefaultRegistry() *Registry {
 	r := NewRegistry()
 	r.Add("people.create", func(*Pool) Op { return CreatePerson{} })
 	r.Add("people.match", func(p *Pool) Op { return MatchPerson{Pool: p} })
 	r.Add("people.find", func(p *Pool) Op { return FindPersonByEmail{Pool: p} })
+	r.Add("consents.grant", func(p *Pool) Op { return GrantConsent{Pool: p} })
+	r.Add("decisions.get", func(p *Pool) Op { return Decide{Pool: p} })
+	r.Add("decisions.bulk", func(p *Pool) Op { return DecideBulk{Pool: p} })
 	return r
 }
 

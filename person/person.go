@@ -222,3 +222,31 @@ func (s *Service) PersonExists(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// PersonIDsByEmails returns, for each email in order, the id of the person
+// with that email, or "" when there is none or the email is malformed: one
+// store query for the whole list.
+func (s *Service) PersonIDsByEmails(ctx context.Context, emails []string) ([]string, error) {
+	indexes := make([][]byte, 0, len(emails))
+	keys := make([]string, len(emails))
+	for i, e := range emails {
+		norm, ferr := normalizeEmail("email", e)
+		if ferr != nil {
+			continue
+		}
+		idx := s.EmailIndex(norm)
+		keys[i] = string(idx)
+		indexes = append(indexes, idx)
+	}
+	found, err := s.store.FindPersonIDsByEmailIndex(ctx, indexes)
+	if err != nil {
+		return nil, fmt.Errorf("find people by email: %w", err)
+	}
+	out := make([]string, len(emails))
+	for i, k := range keys {
+		if k != "" {
+			out[i] = found[k]
+		}
+	}
+	return out, nil
+}

@@ -42,6 +42,26 @@ func (s *store) FindConsentEvents(ctx context.Context, personID string) ([]*vern
 	return out, nil
 }
 
+// FindConsentEventsOfPeople returns many people's events, keyed by person.
+func (s *store) FindConsentEventsOfPeople(ctx context.Context, personIDs []string) (map[string][]*vern.ConsentEvent, error) {
+	out := make(map[string][]*vern.ConsentEvent)
+	if len(personIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.q.QueryContext(ctx, `SELECT `+consentEventColumns+` FROM consent_events WHERE person_id = ANY($1) ORDER BY person_id, seq`, personIDs)
+	if err != nil {
+		return nil, fmt.Errorf("find consent events of people: %w", translateErr(err))
+	}
+	events, err := scanConsentEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("find consent events of people: %w", err)
+	}
+	for _, e := range events {
+		out[e.PersonID] = append(out[e.PersonID], e)
+	}
+	return out, nil
+}
+
 // FindLastConsentEvent returns the person's event with the highest Seq.
 func (s *store) FindLastConsentEvent(ctx context.Context, personID string) (*vern.ConsentEvent, error) {
 	e, err := scanConsentEvent(s.q.QueryRowContext(ctx, `SELECT `+consentEventColumns+` FROM consent_events

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/vernhq/vern"
 )
@@ -34,6 +35,36 @@ func (s *store) FindConsentEvents(ctx context.Context, personID string) ([]*vern
 	out, err := scanConsentEvents(rows)
 	if err != nil {
 		return nil, fmt.Errorf("find consent events: %w", err)
+	}
+	return out, nil
+}
+
+// FindConsentEventsOfPeople returns many people's events, keyed by person.
+func (s *store) FindConsentEventsOfPeople(ctx context.Context, personIDs []string) (map[string][]*vern.ConsentEvent, error) {
+	out := make(map[string][]*vern.ConsentEvent)
+	for len(personIDs) > 0 {
+		chunk := personIDs[:min(len(personIDs), 5000)]
+		personIDs = personIDs[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		q := `SELECT ` + consentEventColumns + ` FROM consent_events WHERE person_id IN (?` + strings.Repeat(",?", len(chunk)-1) + `) ORDER BY person_id, seq`
+		qctx := ctx
+		if s.tx != nil {
+			qctx = context.WithoutCancel(ctx)
+		}
+		rows, err := s.r.QueryContext(qctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("find consent events of people: %w", translateErr(err))
+		}
+		events, err := scanConsentEvents(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find consent events of people: %w", err)
+		}
+		for _, e := range events {
+			out[e.PersonID] = append(out[e.PersonID], e)
+		}
 	}
 	return out, nil
 }

@@ -89,6 +89,12 @@ func testConsent(t *testing.T, open Opener) {
 				}
 			}
 		}
+		many, err := cs.FindConsentEventsOfPeople(ctx(t), []string{p1.ID, "per_without_events", p2.ID})
+		mustNoErr(t, err)
+		wantMany := map[string][]*vern.ConsentEvent{p1.ID: want1, p2.ID: want2}
+		if diff := cmp.Diff(wantMany, many); diff != "" {
+			t.Fatalf("FindConsentEventsOfPeople mismatch (-want +got):\n%s", diff)
+		}
 	})
 	t.Run("NotFound", func(t *testing.T) {
 		s := open(t)

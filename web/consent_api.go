@@ -22,6 +22,10 @@ type objectionInput struct {
 	Body consent.ObjectionInput
 }
 
+type restrictionInput struct {
+	Body consent.RestrictionInput
+}
+
 type personConsentsOutput struct {
 	Body *consent.PersonState
 }
@@ -84,6 +88,20 @@ func (s *Server) registerConsentAPI() {
 		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusUnauthorized},
 	}, func(ctx context.Context, in *objectionInput) (*consentEventBody, error) {
 		e, err := s.Consent.Object(ctx, actorOf(ctx), in.Body)
+		if err != nil {
+			return nil, err
+		}
+		return &consentEventBody{Body: e}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "record-restriction", Method: http.MethodPost, Path: "/v1/restrictions", Tags: []string{"Consent"},
+		Summary:     "Place or lift a restriction of processing (GDPR Art. 18)",
+		Description: "While a restriction is in force every decision is denied: the data may only be stored. Lifting a restriction that is not in force is refused (409).",
+		Security:    adminSecurity, MaxBodyBytes: 16 << 10, DefaultStatus: http.StatusCreated,
+		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusUnauthorized},
+	}, func(ctx context.Context, in *restrictionInput) (*consentEventBody, error) {
+		e, err := s.Consent.Restrict(ctx, actorOf(ctx), in.Body)
 		if err != nil {
 			return nil, err
 		}

@@ -38,10 +38,15 @@ func TestConsentAPI(t *testing.T) {
 		{name: "objection", method: "POST", path: "/v1/objections", body: `{"person_id":"` + p.ID + `","scope":"direct_marketing","source":"email"}`, wantStatus: 201, wantIn: []string{`"kind":"objection"`, `"seq":2`}},
 		{name: "newsletter after objection", method: "GET", path: "/v1/decisions?email=kari%40example.test&purpose=newsletter", wantStatus: 200, wantIn: []string{`"reason":"objected"`}},
 		{name: "state", method: "GET", path: "/v1/people/" + p.ID + "/consents", wantStatus: 200, wantIn: []string{`"objections":["direct_marketing"]`, `"history":[`}},
-		{name: "verify", method: "GET", path: "/v1/audit/verify", wantStatus: 200, wantIn: []string{`"ok":true`, `"checked":2`, `"first_bad":null`}},
+		{name: "lift without restriction", method: "POST", path: "/v1/restrictions", body: `{"email":"kari@example.test","action":"lift","source":"email"}`, wantStatus: 409},
+		{name: "restrict", method: "POST", path: "/v1/restrictions", body: `{"email":"kari@example.test","action":"place","source":"email"}`, wantStatus: 201, wantIn: []string{`"kind":"restriction_placed"`}},
+		{name: "documents while restricted", method: "GET", path: "/v1/decisions?email=kari%40example.test&purpose=inquiries", wantStatus: 200, wantIn: []string{`"reason":"restricted"`}},
+		{name: "lift", method: "POST", path: "/v1/restrictions", body: `{"email":"kari@example.test","action":"lift","source":"email"}`, wantStatus: 201},
+		{name: "inquiries after lift", method: "GET", path: "/v1/decisions?email=kari%40example.test&purpose=inquiries", wantStatus: 200, wantIn: []string{`"allowed":true`}},
 		{name: "no token", method: "GET", path: "/v1/decisions?email=kari%40example.test&purpose=newsletter", token: "-", wantStatus: 401},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, ts) })
 	}
+	apiScenario{name: "verify", method: "GET", path: "/v1/audit/verify", wantStatus: 200, wantIn: []string{`"ok":true`, `"checked":4`, `"first_bad":null`}}.run(t, ts)
 }
