@@ -125,12 +125,16 @@ func (s *Service) Record(ctx context.Context, actor string, in RecordInput) (*ve
 	}
 	e := &vern.ConsentEvent{Kind: kind, Purpose: in.Purpose, PolicyVersion: v.Version, Actor: actor}
 	ev.apply(e)
-	return s.append(ctx, personID, e, func(st State) error {
-		if kind == vern.EventConsentWithdrawn && st.Grants[in.Purpose] == nil {
-			return errNothingToWithdraw
+	var check func(State) error
+	if kind == vern.EventConsentWithdrawn {
+		check = func(st State) error {
+			if st.Grants[in.Purpose] == nil {
+				return errNothingToWithdraw
+			}
+			return nil
 		}
-		return nil
-	})
+	}
+	return s.append(ctx, personID, e, check)
 }
 
 // errNothingToWithdraw refuses a withdrawal of a consent not in force.
@@ -173,18 +177,9 @@ func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEv
 		e.At = s.clock.Now().Truncate(time.Microsecond)
 		e.ID = vern.NewID("evt", e.At)
 		err = s.store.InTx(ctx, func(tx vern.Store) error {
-			events, err := tx.FindConsentEvents(ctx, personID)
+			last, err := s.lastEvent(ctx, tx, personID, check)
 			if err != nil {
 				return err
-			}
-			if check != nil {
-				if err := check(Fold(events)); err != nil {
-					return err
-				}
-			}
-			var last *vern.ConsentEvent
-			if len(events) > 0 {
-				last = events[len(events)-1]
 			}
 			e.Seal(last)
 			return tx.AppendConsentEvent(ctx, e)
@@ -201,6 +196,30 @@ func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEv
 		return nil, fmt.Errorf("append consent event: %w", err)
 	}
 	return e, nil
+}
+
+// lastEvent returns the person's newest event (nil for none). With a check,
+// it reads the whole chain to fold the state the check needs; without one a
+// single row suffices, which keeps appends cheap on long chains.
+func (s *Service) lastEvent(ctx context.Context, tx vern.Store, personID string, check func(State) error) (*vern.ConsentEvent, error) {
+	if check == nil {
+		last, err := tx.FindLastConsentEvent(ctx, personID)
+		if vern.ErrorCode(err) == vern.ENOTFOUND {
+			return nil, nil
+		}
+		return last, err
+	}
+	events, err := tx.FindConsentEvents(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	if err := check(Fold(events)); err != nil {
+		return nil, err
+	}
+	if len(events) == 0 {
+		return nil, nil
+	}
+	return events[len(events)-1], nil
 }
 
 func (s *Service) resolve(ctx context.Context, email, personID string) (string, error) {

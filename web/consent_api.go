@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -12,6 +14,23 @@ import (
 
 type consentEventBody struct {
 	Body *vern.ConsentEvent
+}
+
+// recordedConsent is a recorded consent event with the address of its receipt.
+type recordedConsent struct {
+	vern.ConsentEvent
+	ReceiptURL string `json:"receipt_url" doc:"The consent receipt (Kantara CR v1.1) for this grant or withdrawal."`
+	// WithdrawURL lets the person withdraw this consent in one click,
+	// without logging in (Art. 7(3)); only for grants.
+	WithdrawURL string `json:"withdraw_url,omitempty" doc:"For a grant: a signed link, valid for a year, that withdraws this consent without logging in."`
+}
+
+// withdrawLinkTTL is how long a withdrawal link handed out with a grant
+// stays valid; mailings carry fresh links.
+const withdrawLinkTTL = 365 * 24 * time.Hour
+
+type recordedConsentBody struct {
+	Body *recordedConsent
 }
 
 type recordConsentInput struct {
@@ -72,12 +91,20 @@ func (s *Server) registerConsentAPI() {
 		Description: "Appends a consent event to the person's hash-chained ledger with its evidence. A grant is only possible for purposes whose basis is consent; withdrawing a consent not in force is refused (409).",
 		Security:    adminSecurity, MaxBodyBytes: 16 << 10, DefaultStatus: http.StatusCreated,
 		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusUnauthorized},
-	}, func(ctx context.Context, in *recordConsentInput) (*consentEventBody, error) {
+	}, func(ctx context.Context, in *recordConsentInput) (*recordedConsentBody, error) {
 		e, err := s.Consent.Record(ctx, actorOf(ctx), in.Body)
 		if err != nil {
 			return nil, err
 		}
-		return &consentEventBody{Body: e}, nil
+		out := &recordedConsent{ConsentEvent: *e, ReceiptURL: "/v1/receipts/" + e.ID}
+		if e.Kind == vern.EventConsentGranted {
+			token, err := s.Consent.WithdrawalToken(e, withdrawLinkTTL)
+			if err != nil {
+				return nil, err
+			}
+			out.WithdrawURL = "/withdraw?token=" + url.QueryEscape(token)
+		}
+		return &recordedConsentBody{Body: out}, nil
 	})
 
 	huma.Register(s.api, huma.Operation{

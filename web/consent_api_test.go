@@ -15,11 +15,20 @@ func TestConsentAPI(t *testing.T) {
 
 	grant := apiScenario{name: "grant", method: "POST", path: "/v1/consents", wantStatus: 201,
 		body:   `{"email":"kari@example.test","purpose":"newsletter","action":"grant","source":"web_form","ip":"203.0.113.9","page_url":"https://example.test/signup"}`,
-		wantIn: []string{`"kind":"consent_granted"`, `"ip_prefix":"203.0.113.0/24"`, `"seq":1`}}.run(t, ts)
+		wantIn: []string{`"kind":"consent_granted"`, `"ip_prefix":"203.0.113.0/24"`, `"seq":1`, `"receipt_url":"/v1/receipts/evt_`}}.run(t, ts)
 	if strings.Contains(string(grant), "203.0.113.9") {
 		t.Fatal("the full IP address was stored")
 	}
 	e := decode[vern.ConsentEvent](t, grant)
+	links := decode[struct {
+		WithdrawURL string `json:"withdraw_url"`
+	}](t, grant)
+	if !strings.HasPrefix(links.WithdrawURL, "/withdraw?token=") {
+		t.Fatalf("withdraw_url = %q", links.WithdrawURL)
+	}
+	if status, _, page := ts.do(t, "GET", links.WithdrawURL, "", "-"); status != 200 || !strings.Contains(string(page), "<form") {
+		t.Fatalf("the withdrawal link's page = %d", status)
+	}
 	if !strings.HasPrefix(e.Actor, "token:tok_") {
 		t.Fatalf("actor = %q, want the token", e.Actor)
 	}

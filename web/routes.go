@@ -18,6 +18,9 @@ func (s *Server) routes(gatherer prometheus.Gatherer) {
 	// Public pages.
 	s.mux.HandleFunc("GET /privacy", s.limitPublic(s.privacyPage))
 
+	// Consent withdrawal links, public, no login (withdraw_page.go).
+	s.registerWithdrawPages()
+
 	// Policy (policy_api.go).
 	s.registerPolicyAPI()
 
@@ -26,6 +29,9 @@ func (s *Server) routes(gatherer prometheus.Gatherer) {
 
 	// Consent ledger, decisions and audit (consent_api.go).
 	s.registerConsentAPI()
+
+	// Consent receipts, Kantara CR v1.1 (receipt_api.go).
+	s.registerReceiptAPI()
 
 	s.documentPlainRoutes()
 
@@ -50,6 +56,10 @@ func (s *Server) documentPlainRoutes() {
 		Description: "Public and rate-limited per client address (429 with Retry-After when exceeded).",
 		Parameters:  []*huma.Param{{Name: "lang", In: "query", Description: "nb or en; the policy's default language when absent.", Schema: &huma.Schema{Type: "string", Enum: []any{"nb", "en"}}}},
 		Responses:   text("text/html", "The notice as a standalone HTML page.")})
+	oa.AddOperation(&huma.Operation{OperationID: "withdraw-page", Method: http.MethodGet, Path: "/withdraw", Tags: []string{"Public"},
+		Summary: "Confirmation page for a consent withdrawal link; changes nothing (RFC 8058)", Responses: text("text/html", "The confirmation page; 400 for an invalid or expired link.")})
+	oa.AddOperation(&huma.Operation{OperationID: "withdraw-submit", Method: http.MethodPost, Path: "/withdraw", Tags: []string{"Public"},
+		Summary: "Withdraw the consent a withdrawal link names; accepts RFC 8058 one-click", Responses: text("text/html", "The confirmation page; 400 for an invalid or expired link.")})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
