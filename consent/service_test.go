@@ -221,3 +221,38 @@ func TestVerifyCatchesEditedRows(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkDecideEmail measures one decision through the service on a real
+// SQLite store: email normalisation, blind index, two point reads, fold.
+func BenchmarkDecideEmail(b *testing.B) {
+	s := testdb.SQLite(b)
+	clock := mock.NewClock(time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC))
+	keys, _ := keyring.New(bytes.Repeat([]byte{3}, 32))
+	pol := publish.New(s, clock)
+	if _, err := pol.Load(context.Background(), policy.Seed()); err != nil {
+		b.Fatal(err)
+	}
+	people := person.New(s, keys, clock)
+	svc := consent.New(s, people, pol, keys, clock)
+	ctx := context.Background()
+	const n = 1000
+	for i := range n {
+		email := fmt.Sprintf("d%d@example.test", i)
+		if _, _, err := people.Create(ctx, vern.PersonInput{Email: email, Source: vern.Source{Channel: vern.ChannelAPI}}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := svc.Record(ctx, "token:b", consent.RecordInput{Email: email, Purpose: "newsletter", Action: "grant", Evidence: webForm}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			if d, err := svc.DecideEmail(ctx, fmt.Sprintf("d%d@example.test", i%n), "newsletter"); err != nil || !d.Allowed {
+				b.Fatal(d, err)
+			}
+		}
+	})
+}
