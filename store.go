@@ -13,6 +13,7 @@ type Store interface {
 	TokenStore
 	SettingStore
 	ConsentStore
+	ChangeFeed
 
 	// InTx runs fn with a Store bound to one transaction, committed when fn
 	// returns nil and rolled back otherwise; it returns once the commit is

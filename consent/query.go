@@ -72,11 +72,11 @@ func (s *Service) DecideEmail(ctx context.Context, email, purpose string) (Decis
 	} else if err != nil {
 		return Decision{}, err
 	}
-	events, err := s.store.FindConsentEvents(ctx, id)
+	st, err := s.state(ctx, id)
 	if err != nil {
 		return Decision{}, fmt.Errorf("find consent events: %w", err)
 	}
-	return Decide(p, purpose, Fold(events), Facts{Known: true})
+	return Decide(p, purpose, st, Facts{Known: true})
 }
 
 // MaxBulk bounds one bulk decision request.
@@ -98,19 +98,31 @@ func (s *Service) DecideEmails(ctx context.Context, purpose string, emails []str
 	if err != nil {
 		return nil, err
 	}
-	known := make([]string, 0, len(ids))
+	states := make(map[string]State, len(ids))
+	missing := make([]string, 0, len(ids))
 	for _, id := range ids {
-		if id != "" {
-			known = append(known, id)
+		if id == "" {
+			continue
+		}
+		if st, ok := s.cache.get(id); ok {
+			states[id] = st
+		} else {
+			missing = append(missing, id)
 		}
 	}
-	events, err := s.store.FindConsentEventsOfPeople(ctx, known)
+	seen := s.cache.invalidations.Load()
+	events, err := s.store.FindConsentEventsOfPeople(ctx, missing)
 	if err != nil {
 		return nil, fmt.Errorf("find consent events: %w", err)
 	}
+	for _, id := range missing {
+		st := Fold(events[id])
+		states[id] = st
+		s.cache.put(id, st, seen)
+	}
 	out := make([]Decision, len(emails))
 	for i, id := range ids {
-		if out[i], err = Decide(p, purpose, Fold(events[id]), Facts{Known: id != ""}); err != nil {
+		if out[i], err = Decide(p, purpose, states[id], Facts{Known: id != ""}); err != nil {
 			return nil, err
 		}
 	}

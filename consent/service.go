@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -45,12 +46,17 @@ type Service struct {
 	policy PolicySource
 	signer Signer
 	clock  vern.Clock
+	log    *slog.Logger
+	cache  stateCache
 }
 
-// New returns the ledger service.
+// New returns the ledger service. Call Run to enable the decision cache.
 func New(store vern.Store, people Resolver, pol PolicySource, signer Signer, clock vern.Clock) *Service {
 	return &Service{store: store, people: people, policy: pol, signer: signer, clock: clock}
 }
+
+// SetLogger sets where Run reports a failing change feed.
+func (s *Service) SetLogger(log *slog.Logger) { s.log = log }
 
 // Actions of RecordInput.
 const (
@@ -182,7 +188,10 @@ func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEv
 				return err
 			}
 			e.Seal(last)
-			return tx.AppendConsentEvent(ctx, e)
+			if err := tx.AppendConsentEvent(ctx, e); err != nil {
+				return err
+			}
+			return tx.NotifyChange(ctx, vern.TopicLedger, personID)
 		})
 		// Retry only a clash with a concurrent append to the same chain.
 		if vern.ErrorCode(err) != vern.ECONFLICT || errors.Is(err, errNothingToWithdraw) || errors.Is(err, errNotRestricted) {
@@ -195,6 +204,8 @@ func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEv
 		}
 		return nil, fmt.Errorf("append consent event: %w", err)
 	}
+	// This node reads its own write at once, whatever the feed's delay.
+	s.cache.drop(personID)
 	return e, nil
 }
 

@@ -26,7 +26,9 @@ type fixture struct {
 	store  vern.Store
 }
 
-func newFixture(t *testing.T, s vern.Store) *fixture {
+func newFixture(t *testing.T, s vern.Store) *fixture { return newFixtureTB(t, s) }
+
+func newFixtureTB(t testing.TB, s vern.Store) *fixture {
 	t.Helper()
 	clock := mock.NewClock(time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC))
 	keys, err := keyring.New(bytes.Repeat([]byte{3}, 32))
@@ -41,7 +43,9 @@ func newFixture(t *testing.T, s vern.Store) *fixture {
 	return &fixture{svc: consent.New(s, people, pol, keys, clock), people: people, store: s}
 }
 
-func (f *fixture) person(t *testing.T, email string) string {
+func (f *fixture) person(t *testing.T, email string) string { return f.personTB(t, email) }
+
+func (f *fixture) personTB(t testing.TB, email string) string {
 	t.Helper()
 	p, _, err := f.people.Create(context.Background(), vern.PersonInput{Email: email, Source: vern.Source{Channel: vern.ChannelWebForm}})
 	if err != nil {

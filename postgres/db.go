@@ -34,7 +34,8 @@ func Migrations() fs.FS {
 
 // DB is a vern.Store on a PostgreSQL database.
 type DB struct {
-	db *sql.DB
+	db  *sql.DB
+	url string // for connections of its own, such as the change listener
 	store
 }
 
@@ -59,7 +60,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		sqldb.Close()
 		return nil, err
 	}
-	db := &DB{db: sqldb}
+	db := &DB{db: sqldb, url: url}
 	db.store = store{q: sqldb, db: db}
 	return db, nil
 }

@@ -109,7 +109,8 @@ func (db *DB) tryGroup(group []*txRequest, results []error, savepoints bool) boo
 	if err != nil {
 		return finish(fmt.Errorf("begin: %w", translateErr(err)))
 	}
-	txs := &store{r: tx, w: tx, db: db, tx: tx}
+	var changes []change
+	txs := &store{r: tx, w: tx, db: db, tx: tx, changes: &changes}
 	ran := 0 // calls whose work is part of the transaction
 	for i, r := range group {
 		if err := r.ctx.Err(); err != nil {
@@ -153,6 +154,9 @@ func (db *DB) tryGroup(group []*txRequest, results []error, savepoints bool) boo
 	if err := tx.Commit(); err != nil {
 		return finish(fmt.Errorf("commit: %w", translateErr(err)))
 	}
+	// Calls rolled back to their savepoint may have announced changes too;
+	// an extra announcement only costs a cache miss.
+	db.publish(changes)
 	return finish(nil)
 }
 

@@ -51,6 +51,7 @@ type DB struct {
 	mu           sync.RWMutex // guards closed against sends on a closed queue
 	closed       bool
 	closeErr     error
+	feed         feed
 	store
 }
 
@@ -187,9 +188,10 @@ type queryer interface {
 // transaction they are the two pools; inside one both are the *sql.Tx, so a
 // transaction reads its own writes.
 type store struct {
-	r, w queryer
-	db   *DB
-	tx   *sql.Tx // nil outside InTx
+	r, w    queryer
+	db      *DB
+	tx      *sql.Tx   // nil outside InTx
+	changes *[]change // announcements to publish once tx commits
 }
 
 // InTx runs fn inside a transaction on the writer connection, grouped with

@@ -21,6 +21,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Policy", func(t *testing.T) { testPolicy(t, open) })
 	t.Run("Token", func(t *testing.T) { testToken(t, open) })
 	t.Run("Setting", func(t *testing.T) { testSetting(t, open) })
+	t.Run("ChangeFeed", func(t *testing.T) { testChangeFeed(t, open) })
 	t.Run("Consent", func(t *testing.T) { testConsent(t, open) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, open) })
 	t.Run("ConcurrentTx", func(t *testing.T) { testConcurrentTx(t, open) })

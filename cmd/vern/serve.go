@@ -98,6 +98,8 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	go refreshPolicy(bg, app)
+	app.Consent.SetLogger(app.Log)
+	go app.Consent.Run(bg) // the decision cache, kept coherent by the store's change feed
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
