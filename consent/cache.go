@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/vernhq/vern"
 )
@@ -71,20 +70,11 @@ func (c *stateCache) reset(live bool) {
 // ends: it listens to the store's change feed and, whenever the feed fails,
 // turns the cache off (answers then come from the store) and listens again.
 func (s *Service) Run(ctx context.Context) {
-	for ctx.Err() == nil {
-		err := s.store.ListenChanges(ctx, vern.TopicLedger, func() { s.cache.reset(true) }, s.cache.drop)
-		s.cache.reset(false)
-		if ctx.Err() != nil {
-			return
-		}
+	vern.FollowChanges(ctx, s.store, vern.TopicLedger, s.cache.reset, s.cache.drop, func(err error) {
 		if s.log != nil {
 			s.log.Error("consent change feed stopped; decisions read the store until it is back", "error", err.Error())
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
+	})
 }
 
 // state returns a person's folded ledger, from the cache when it is live.

@@ -2,12 +2,14 @@ package consent_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/vernhq/vern"
 	"github.com/vernhq/vern/consent"
 	"github.com/vernhq/vern/internal/testdb"
+	"github.com/vernhq/vern/person"
 )
 
 // runCache starts the service's change listener and waits until the cache
@@ -99,4 +101,31 @@ func BenchmarkDecidePersonCached(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkDecideEmails10k measures one bulk decision over 10,000 emails
+// in-process (no HTTP), with the caches live: a mailing list sent again.
+func BenchmarkDecideEmails10k(b *testing.B) {
+	s := testdb.SQLite(b)
+	f := newFixtureTB(b, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go f.people.Run(ctx, nil)
+	go f.svc.Run(ctx)
+	time.Sleep(100 * time.Millisecond)
+	emails := make([]string, 10000)
+	for i := range emails {
+		emails[i] = "bulk" + time.Duration(i).String() + "@example.test"
+	}
+	rep, err := f.people.Import(ctx, strings.NewReader("email\n"+strings.Join(emails, "\n")+"\n"), person.ImportOptions{})
+	if err != nil || rep.Created != len(emails) {
+		b.Fatal(rep, err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		ds, err := f.svc.DecideEmails(ctx, "newsletter", emails)
+		if err != nil || len(ds) != len(emails) {
+			b.Fatal(err)
+		}
+	}
 }

@@ -19,6 +19,7 @@ type Service struct {
 	store vern.Store
 	keys  *keyring.Keyring
 	clock vern.Clock
+	ids   idCache
 }
 
 // New returns a registry over store, sealing with keys and timed by clock.
@@ -208,10 +209,16 @@ func (s *Service) PersonIDByEmail(ctx context.Context, email string) (string, er
 	if ferr != nil {
 		return "", vern.Invalid(*ferr)
 	}
-	sp, err := s.store.FindPersonByEmailIndex(ctx, s.EmailIndex(norm))
+	index := s.EmailIndex(norm)
+	if id, ok := s.ids.get(string(index)); ok {
+		return id, nil
+	}
+	seen := s.ids.invalidations.Load()
+	sp, err := s.store.FindPersonByEmailIndex(ctx, index)
 	if err != nil {
 		return "", notFound(err)
 	}
+	s.ids.put(string(index), sp.ID, seen)
 	return sp.ID, nil
 }
 
@@ -227,8 +234,9 @@ func (s *Service) PersonExists(ctx context.Context, id string) error {
 // with that email, or "" when there is none or the email is malformed: one
 // store query for the whole list.
 func (s *Service) PersonIDsByEmails(ctx context.Context, emails []string) ([]string, error) {
-	indexes := make([][]byte, 0, len(emails))
+	out := make([]string, len(emails))
 	keys := make([]string, len(emails))
+	indexes := make([][]byte, 0, len(emails))
 	for i, e := range emails {
 		norm, ferr := normalizeEmail("email", e)
 		if ferr != nil {
@@ -236,15 +244,25 @@ func (s *Service) PersonIDsByEmails(ctx context.Context, emails []string) ([]str
 		}
 		idx := s.EmailIndex(norm)
 		keys[i] = string(idx)
+		if id, ok := s.ids.get(keys[i]); ok {
+			out[i] = id
+			continue
+		}
 		indexes = append(indexes, idx)
 	}
+	if len(indexes) == 0 {
+		return out, nil
+	}
+	seen := s.ids.invalidations.Load()
 	found, err := s.store.FindPersonIDsByEmailIndex(ctx, indexes)
 	if err != nil {
 		return nil, fmt.Errorf("find people by email: %w", err)
 	}
-	out := make([]string, len(emails))
+	for k, id := range found {
+		s.ids.put(k, id, seen)
+	}
 	for i, k := range keys {
-		if k != "" {
+		if k != "" && out[i] == "" {
 			out[i] = found[k]
 		}
 	}

@@ -52,9 +52,15 @@ func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate) 
 		if sp.Sealed, err = sealPersonal(dk, sp.ID, n.personal()); err != nil {
 			return err
 		}
+		oldIndex := sp.EmailIndex
 		sp.EmailIndex = nil
 		if n.Email != "" {
 			sp.EmailIndex = s.EmailIndex(n.Email)
+		}
+		if string(oldIndex) != string(sp.EmailIndex) {
+			if err := announceEmailGone(ctx, tx, oldIndex); err != nil {
+				return err
+			}
 		}
 		sp.Language = n.Language
 		sp.UpdatedAt = s.clock.Now()

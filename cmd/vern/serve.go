@@ -99,7 +99,8 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 	defer stopBG()
 	go refreshPolicy(bg, app)
 	app.Consent.SetLogger(app.Log)
-	go app.Consent.Run(bg) // the decision cache, kept coherent by the store's change feed
+	go app.Consent.Run(bg)         // the decision cache, kept coherent by the store's change feed
+	go app.People.Run(bg, app.Log) // the email→id cache, likewise
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
