@@ -26,7 +26,9 @@ var allowedImports = map[string][]string{
 	"sqlite":          {""},
 	"postgres":        {""},
 	"loadgen":         {},
-	"web":             {"", "pii", "policy", "person", "publish", "auth", "consent"},
+	"webhook":         {""},
+	"audit":           {""},
+	"web":             {"", "pii", "policy", "person", "publish", "auth", "consent", "audit"},
 	"internal/testdb": {"", "sqlite", "postgres"},
 }
 

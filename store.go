@@ -13,6 +13,9 @@ type Store interface {
 	TokenStore
 	SettingStore
 	ConsentStore
+	AuditStore
+	OutboxStore
+	CheckpointStore
 	ChangeFeed
 
 	// InTx runs fn with a Store bound to one transaction, committed when fn

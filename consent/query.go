@@ -137,10 +137,20 @@ type VerifyReport struct {
 }
 
 // Verify walks every person's chain and names the first event that does
-// not follow from the one before it: an edited, removed or reordered record.
+// not follow from the one before it (an edited, removed or reordered
+// record), then checks the chain of sealed checkpoints and that the newest
+// one still matches the chains as they stood when it was sealed (a chain
+// deleted whole or cut short). A broken checkpoint is named
+// "checkpoint:<seq>".
 func (s *Service) Verify(ctx context.Context) (*VerifyReport, error) {
 	rep := &VerifyReport{OK: true}
-	err := s.store.EachConsentChain(ctx, func(personID string, events []*vern.ConsentEvent) error {
+	cps, err := s.store.FindLedgerCheckpoints(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("find checkpoints: %w", err)
+	}
+	latest, bad := checkCheckpoints(cps)
+	root := vern.NewRootHasher()
+	err = s.store.EachConsentChain(ctx, func(personID string, events []*vern.ConsentEvent) error {
 		if i := vern.VerifyChain(events); i >= 0 {
 			id := events[i].ID
 			rep.OK, rep.FirstBad = false, &id
@@ -148,13 +158,46 @@ func (s *Service) Verify(ctx context.Context) (*VerifyReport, error) {
 			return errStop
 		}
 		rep.Checked += len(events)
+		if latest != nil {
+			root.AddChain(events, latest.At)
+		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, errStop) {
 		return nil, fmt.Errorf("verify ledger: %w", err)
 	}
+	if !rep.OK {
+		return rep, nil
+	}
+	if bad == "" && latest != nil && (string(root.Sum()) != string(latest.Root) || root.Chains != latest.Chains || root.Events != latest.Events) {
+		bad = fmt.Sprintf("checkpoint:%d", latest.Seq)
+	}
+	if bad != "" {
+		rep.OK, rep.FirstBad = false, &bad
+		return rep, nil
+	}
+	rep.Checked += len(cps)
+	if s.trails != nil {
+		checked, firstBad, err := s.trails.Verify(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("verify access trail: %w", err)
+		}
+		rep.Checked += checked
+		if firstBad != "" {
+			rep.OK, rep.FirstBad = false, &firstBad
+		}
+	}
 	return rep, nil
 }
+
+// TrailVerifier checks other hash-chained records, such as the access
+// trail, so that one verification covers everything tamper-evident.
+type TrailVerifier interface {
+	Verify(ctx context.Context) (checked int, firstBad string, err error)
+}
+
+// SetTrailVerifier adds v to Verify.
+func (s *Service) SetTrailVerifier(v TrailVerifier) { s.trails = v }
 
 type stopError struct{}
 

@@ -33,6 +33,13 @@ type Signer interface {
 	Verify(domain string, msg, mac []byte) bool
 }
 
+// Announcer adds outbox messages inside the caller's transaction, so that
+// other systems learn of a ledger change exactly when it commits (the
+// webhook worker implements it).
+type Announcer interface {
+	Enqueue(ctx context.Context, tx vern.OutboxStore, topic, key string, payload any) error
+}
+
 // PolicySource gives the policy in force.
 type PolicySource interface {
 	Current() (*policy.Policy, *vern.PolicyVersion)
@@ -41,13 +48,15 @@ type PolicySource interface {
 // Service records consents, withdrawals, objections and restrictions, and
 // answers decisions from them.
 type Service struct {
-	store  vern.Store
-	people Resolver
-	policy PolicySource
-	signer Signer
-	clock  vern.Clock
-	log    *slog.Logger
-	cache  stateCache
+	store    vern.Store
+	people   Resolver
+	policy   PolicySource
+	signer   Signer
+	clock    vern.Clock
+	log      *slog.Logger
+	announce Announcer
+	trails   TrailVerifier
+	cache    stateCache
 }
 
 // New returns the ledger service. Call Run to enable the decision cache.
@@ -57,6 +66,10 @@ func New(store vern.Store, people Resolver, pol PolicySource, signer Signer, clo
 
 // SetLogger sets where Run reports a failing change feed.
 func (s *Service) SetLogger(log *slog.Logger) { s.log = log }
+
+// SetAnnouncer makes every ledger change also go out through a, in the
+// same transaction.
+func (s *Service) SetAnnouncer(a Announcer) { s.announce = a }
 
 // Actions of RecordInput.
 const (
@@ -190,6 +203,11 @@ func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEv
 			e.Seal(last)
 			if err := tx.AppendConsentEvent(ctx, e); err != nil {
 				return err
+			}
+			if topic := vern.OutboxTopic(e.Kind); topic != "" && s.announce != nil {
+				if err := s.announce.Enqueue(ctx, tx, topic, personID, vern.NewConsentChange(e)); err != nil {
+					return err
+				}
 			}
 			return tx.NotifyChange(ctx, vern.TopicLedger, personID)
 		})

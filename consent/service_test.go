@@ -29,8 +29,11 @@ type fixture struct {
 func newFixture(t *testing.T, s vern.Store) *fixture { return newFixtureTB(t, s) }
 
 func newFixtureTB(t testing.TB, s vern.Store) *fixture {
+	return newFixtureClock(t, s, mock.NewClock(time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)))
+}
+
+func newFixtureClock(t testing.TB, s vern.Store, clock *mock.Clock) *fixture {
 	t.Helper()
-	clock := mock.NewClock(time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC))
 	keys, err := keyring.New(bytes.Repeat([]byte{3}, 32))
 	if err != nil {
 		t.Fatal(err)

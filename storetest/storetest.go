@@ -23,6 +23,9 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Setting", func(t *testing.T) { testSetting(t, open) })
 	t.Run("ChangeFeed", func(t *testing.T) { testChangeFeed(t, open) })
 	t.Run("Consent", func(t *testing.T) { testConsent(t, open) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
+	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open) })
+	t.Run("Checkpoint", func(t *testing.T) { testCheckpoint(t, open) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, open) })
 	t.Run("ConcurrentTx", func(t *testing.T) { testConcurrentTx(t, open) })
 }

@@ -96,6 +96,7 @@ func (s *Server) registerConsentAPI() {
 		if err != nil {
 			return nil, err
 		}
+		s.recordAccess(ctx, e.PersonID, vern.AccessCreate, "record-consent", consentFields)
 		out := &recordedConsent{ConsentEvent: *e, ReceiptURL: "/v1/receipts/" + e.ID}
 		if e.Kind == vern.EventConsentGranted {
 			token, err := s.Consent.WithdrawalToken(e, withdrawLinkTTL)
@@ -118,6 +119,7 @@ func (s *Server) registerConsentAPI() {
 		if err != nil {
 			return nil, err
 		}
+		s.recordAccess(ctx, e.PersonID, vern.AccessCreate, "record-objection", consentFields)
 		return &consentEventBody{Body: e}, nil
 	})
 
@@ -132,6 +134,7 @@ func (s *Server) registerConsentAPI() {
 		if err != nil {
 			return nil, err
 		}
+		s.recordAccess(ctx, e.PersonID, vern.AccessCreate, "record-restriction", consentFields)
 		return &consentEventBody{Body: e}, nil
 	})
 
@@ -146,6 +149,7 @@ func (s *Server) registerConsentAPI() {
 		if err != nil {
 			return nil, err
 		}
+		s.recordAccess(ctx, in.ID, vern.AccessRead, "person-consents", consentFields)
 		return &personConsentsOutput{Body: st}, nil
 	})
 

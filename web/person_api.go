@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -74,6 +75,7 @@ func (s *Server) registerPersonAPI() {
 		if err != nil {
 			return nil, err
 		}
+		s.recordAccess(ctx, p.ID, vern.AccessRead, "find-person", personFields)
 		return &personBody{Body: p}, nil
 	})
 
@@ -86,6 +88,7 @@ func (s *Server) registerPersonAPI() {
 		if err != nil {
 			return nil, err
 		}
+		s.recordAccess(ctx, p.ID, vern.AccessRead, "get-person", personFields)
 		return &personBody{Body: p}, nil
 	})
 
@@ -100,6 +103,7 @@ func (s *Server) registerPersonAPI() {
 		if err != nil {
 			return nil, err
 		}
+		s.recordAccess(ctx, p.ID, vern.AccessUpdate, "update-person", updatedFields(in.Body))
 		return &personBody{Body: p}, nil
 	})
 
@@ -113,6 +117,7 @@ func (s *Server) registerPersonAPI() {
 		if err != nil {
 			return nil, err
 		}
+		s.recordAccess(ctx, in.ID, vern.AccessCreate, "add-interaction", interactionFields)
 		return &interactionBody{Body: i}, nil
 	})
 
@@ -125,6 +130,7 @@ func (s *Server) registerPersonAPI() {
 		if err != nil {
 			return nil, err
 		}
+		s.recordAccess(ctx, in.ID, vern.AccessRead, "list-interactions", interactionFields)
 		out := &interactionsBody{}
 		out.Body.Interactions = list
 		return out, nil
@@ -136,9 +142,25 @@ func (s *Server) createPerson(ctx context.Context, in *createPersonInput) (*crea
 	if err != nil {
 		return nil, err
 	}
-	status := http.StatusOK
+	status, action := http.StatusOK, vern.AccessRead // a match answers with the stored person
 	if created {
-		status = http.StatusCreated
+		status, action = http.StatusCreated, vern.AccessCreate
 	}
+	s.recordAccess(ctx, p.ID, action, "create-person", personFields)
 	return &createPersonOutput{Status: status, Body: p}, nil
+}
+
+// updatedFields names the fields a rectification set.
+func updatedFields(u vern.PersonUpdate) []string {
+	var out []string
+	for name, set := range map[string]bool{
+		"first_name": u.FirstName != nil, "last_name": u.LastName != nil, "email": u.Email != nil,
+		"phone": u.Phone != nil, "language": u.Language != nil, "organization": u.Organization != nil,
+	} {
+		if set {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

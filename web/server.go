@@ -18,6 +18,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/vernhq/vern/audit"
 	"github.com/vernhq/vern/auth"
 	"github.com/vernhq/vern/consent"
 	"github.com/vernhq/vern/person"
@@ -33,6 +34,8 @@ type Services struct {
 	Policy  *publish.Service
 	Auth    *auth.Service
 	Consent *consent.Service
+	// Audit records every access to personal data; nil records nothing.
+	Audit *audit.Recorder
 }
 
 // Server is Vern's HTTP front.

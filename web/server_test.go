@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/audit"
 	"github.com/vernhq/vern/auth"
 	"github.com/vernhq/vern/consent"
 	"github.com/vernhq/vern/internal/testdb"
@@ -31,6 +32,7 @@ type testServer struct {
 	token string
 	logs  *bytes.Buffer
 	web   *web.Server
+	audit *audit.Recorder
 }
 
 func mustServer(t *testing.T) *testServer {
@@ -72,11 +74,14 @@ func mustServerWith(t testing.TB, store vern.Store, rate float64) *testServer {
 	}
 	logs := &bytes.Buffer{}
 	people := person.New(store, keys, clock)
-	srv := web.New(web.Services{People: people, Policy: pol, Auth: au, Consent: consent.New(store, people, pol, keys, clock)},
+	rec := audit.New(store, clock, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	cons := consent.New(store, people, pol, keys, clock)
+	cons.SetTrailVerifier(rec)
+	srv := web.New(web.Services{People: people, Policy: pol, Auth: au, Consent: cons, Audit: rec},
 		slog.New(slog.NewJSONHandler(logs, nil)), web.Config{PublicRate: rate})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &testServer{Server: ts, token: secret, logs: logs, web: srv}
+	return &testServer{Server: ts, token: secret, logs: logs, web: srv, audit: rec}
 }
 
 // doTB sends a request with the admin token.

@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/audit"
 	"github.com/vernhq/vern/auth"
 	"github.com/vernhq/vern/consent"
 	"github.com/vernhq/vern/keyring"
@@ -18,20 +19,23 @@ import (
 	"github.com/vernhq/vern/postgres"
 	"github.com/vernhq/vern/publish"
 	"github.com/vernhq/vern/sqlite"
+	"github.com/vernhq/vern/webhook"
 )
 
 // App is the wired graph of stores and services that serve, migrate and
 // every other subcommand share.
 type App struct {
-	Config  Config
-	Log     *slog.Logger
-	Clock   vern.Clock
-	Store   vern.Store
-	Keys    *keyring.Keyring
-	People  *person.Service
-	Policy  *publish.Service
-	Auth    *auth.Service
-	Consent *consent.Service
+	Config   Config
+	Log      *slog.Logger
+	Clock    vern.Clock
+	Store    vern.Store
+	Keys     *keyring.Keyring
+	People   *person.Service
+	Policy   *publish.Service
+	Auth     *auth.Service
+	Consent  *consent.Service
+	Webhooks *webhook.Worker
+	Audit    *audit.Recorder
 
 	close func() error
 }
@@ -72,6 +76,18 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	a.Policy = publish.New(a.Store, a.Clock)
 	a.Auth = auth.New(a.Store, a.Clock)
 	a.Consent = consent.New(a.Store, a.People, a.Policy, a.Keys, a.Clock)
+	sinks, err := cfg.loadWebhooks()
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	if a.Webhooks, err = webhook.New(a.Store, sinks, a.Clock, nil, a.Log.With("component", "webhook")); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Consent.SetAnnouncer(a.Webhooks)
+	a.Audit = audit.New(a.Store, a.Clock, a.Log.With("component", "audit"))
+	a.Consent.SetTrailVerifier(a.Audit)
 	return a, nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -31,6 +32,25 @@ func (m *Main) auditCommand() *cobra.Command {
 		fmt.Fprintf(m.Stdout, "audit: intact, %d records checked\n", rep.Checked)
 		return nil
 	}
-	cmd.AddCommand(verify)
+	seal := &cobra.Command{
+		Use:   "checkpoint",
+		Short: "Seal a checkpoint over every consent chain now (vern serve does so hourly)",
+		Args:  cobra.NoArgs,
+	}
+	sealCfg := m.configFlags(seal)
+	seal.RunE = func(cmd *cobra.Command, args []string) error {
+		app, err := openApp(cmd.Context(), *sealCfg, m.Stderr)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		c, err := app.Consent.SealCheckpoint(cmd.Context())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "audit: checkpoint %d seals %d chains, %d events, as of %s\n", c.Seq, c.Chains, c.Events, c.At.Format(time.RFC3339))
+		return nil
+	}
+	cmd.AddCommand(verify, seal)
 	return cmd
 }

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/vernhq/vern/webhook"
 )
 
 // Config is everything Vern can be configured with. Flags beat environment
@@ -20,6 +24,7 @@ type Config struct {
 	MasterKeyFile string // "" means DATA/master.key, created on first start
 	LogFormat     string // json or text
 	DebugAddr     string // "" or a loopback address serving net/http/pprof
+	WebhooksFile  string // "" or a JSON file listing webhook sinks
 }
 
 // DefaultConfig returns the defaults: a local data folder and localhost.
@@ -37,6 +42,7 @@ var envNames = map[string]string{
 	"master-key":   "VERN_MASTER_KEY_FILE",
 	"log-format":   "VERN_LOG_FORMAT",
 	"debug-addr":   "VERN_DEBUG_ADDR",
+	"webhooks":     "VERN_WEBHOOKS_FILE",
 }
 
 // bindFlags declares the configuration flags on fs.
@@ -48,6 +54,7 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "outgoing mail server, smtp://host:port [VERN_SMTP_URL]")
 	fs.StringVar(&c.MasterKeyFile, "master-key", c.MasterKeyFile, "master key file; empty means DATA/master.key, created on first start [VERN_MASTER_KEY_FILE]")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text [VERN_LOG_FORMAT]")
+	fs.StringVar(&c.WebhooksFile, "webhooks", c.WebhooksFile, "JSON file listing webhook sinks told of every consent change [VERN_WEBHOOKS_FILE]")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve Go profiling (pprof) on this loopback address, e.g. 127.0.0.1:6060 [VERN_DEBUG_ADDR]")
 }
 
@@ -100,3 +107,46 @@ func (c *Config) masterKeyPath() (path string, create bool) {
 func (c *Config) adminTokenPath() string { return filepath.Join(c.Data, "admin-token") }
 
 func getenv(name string) string { return os.Getenv(name) }
+
+// webhookFile is one entry of the --webhooks file. The secret lives in a
+// file of its own (mode 0600), so the list itself holds nothing secret.
+type webhookFile struct {
+	Name       string   `json:"name"`
+	URL        string   `json:"url"`
+	SecretFile string   `json:"secret_file"`
+	Topics     []string `json:"topics,omitempty"`
+}
+
+// loadWebhooks reads the sinks of the --webhooks file, relative secret
+// paths resolved against the file's folder.
+func (c *Config) loadWebhooks() ([]webhook.Sink, error) {
+	if c.WebhooksFile == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(c.WebhooksFile)
+	if err != nil {
+		return nil, fmt.Errorf("read webhooks file: %w", err)
+	}
+	var entries []webhookFile
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&entries); err != nil {
+		return nil, fmt.Errorf("webhooks file %s: %w", c.WebhooksFile, err)
+	}
+	sinks := make([]webhook.Sink, 0, len(entries))
+	for i, e := range entries {
+		path := e.SecretFile
+		if path == "" {
+			return nil, fmt.Errorf("webhooks file %s: entry %d (%s) has no secret_file", c.WebhooksFile, i+1, e.Name)
+		}
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(c.WebhooksFile), path)
+		}
+		secret, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("webhook %s: read secret: %w", e.Name, err)
+		}
+		sinks = append(sinks, webhook.Sink{Name: e.Name, URL: e.URL, Secret: bytes.TrimSpace(secret), Topics: e.Topics})
+	}
+	return sinks, nil
+}

@@ -67,7 +67,7 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := web.New(web.Services{People: app.People, Policy: app.Policy, Auth: app.Auth, Consent: app.Consent},
+	srv := web.New(web.Services{People: app.People, Policy: app.Policy, Auth: app.Auth, Consent: app.Consent, Audit: app.Audit},
 		app.Log, web.Config{Registerer: reg, Gatherer: reg})
 
 	if cfg.DebugAddr != "" {
@@ -101,6 +101,11 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 	app.Consent.SetLogger(app.Log)
 	go app.Consent.Run(bg)         // the decision cache, kept coherent by the store's change feed
 	go app.People.Run(bg, app.Log) // the email→id cache, likewise
+	go app.Webhooks.Run(bg)        // delivers the outbox to the configured webhooks
+	go app.Consent.RunCheckpoints(bg, time.Hour)
+	auditDone := make(chan struct{})
+	go func() { app.Audit.Run(bg); close(auditDone) }() // writes the access trail
+	defer func() { stopBG(); <-auditDone }()            // the last records are written before the store closes
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
