@@ -134,6 +134,10 @@ type ConsentStore interface {
 	// FindLastConsentEvent returns the person's event with the highest Seq.
 	// Returns ENOTFOUND when the person has none.
 	FindLastConsentEvent(ctx context.Context, personID string) (*ConsentEvent, error)
+	// FindConsentHead returns the Seq and Hash of the person's newest event,
+	// all an append needs to link after it. Returns ENOTFOUND when the
+	// person has no events.
+	FindConsentHead(ctx context.Context, personID string) (seq int64, hash []byte, err error)
 	// FindConsentEventByID returns one event. Returns ENOTFOUND.
 	FindConsentEventByID(ctx context.Context, id string) (*ConsentEvent, error)
 	// EachConsentChain calls fn once per person that has events, with all

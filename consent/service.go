@@ -232,11 +232,13 @@ func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEv
 // single row suffices, which keeps appends cheap on long chains.
 func (s *Service) lastEvent(ctx context.Context, tx vern.Store, personID string, check func(State) error) (*vern.ConsentEvent, error) {
 	if check == nil {
-		last, err := tx.FindLastConsentEvent(ctx, personID)
+		seq, hash, err := tx.FindConsentHead(ctx, personID)
 		if vern.ErrorCode(err) == vern.ENOTFOUND {
 			return nil, nil
+		} else if err != nil {
+			return nil, err
 		}
-		return last, err
+		return &vern.ConsentEvent{Seq: seq, Hash: hash}, nil // Seal needs no more
 	}
 	events, err := tx.FindConsentEvents(ctx, personID)
 	if err != nil {

@@ -69,6 +69,17 @@ func (s *store) FindConsentEventsOfPeople(ctx context.Context, personIDs []strin
 	return out, nil
 }
 
+// FindConsentHead returns the newest event's Seq and Hash.
+func (s *store) FindConsentHead(ctx context.Context, personID string) (int64, []byte, error) {
+	var seq int64
+	var hash []byte
+	err := s.readRow(ctx, `SELECT seq, hash FROM consent_events WHERE person_id = ? ORDER BY seq DESC LIMIT 1`, personID).Scan(&seq, &hash)
+	if err != nil {
+		return 0, nil, fmt.Errorf("find consent head: %w", translateErr(err))
+	}
+	return seq, hash, nil
+}
+
 // FindLastConsentEvent returns the person's event with the highest Seq.
 func (s *store) FindLastConsentEvent(ctx context.Context, personID string) (*vern.ConsentEvent, error) {
 	e, err := scanConsentEvent(s.readRow(ctx, `SELECT `+consentEventColumns+` FROM consent_events

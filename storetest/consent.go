@@ -78,6 +78,11 @@ func testConsent(t *testing.T, open Opener) {
 			}
 			last, err := cs.FindLastConsentEvent(ctx(t), want[0].PersonID)
 			mustNoErr(t, err)
+			seq, hash, err := cs.FindConsentHead(ctx(t), want[0].PersonID)
+			mustNoErr(t, err)
+			if seq != last.Seq || string(hash) != string(last.Hash) {
+				t.Fatalf("FindConsentHead = %d %x, want %d %x", seq, hash, last.Seq, last.Hash)
+			}
 			if diff := cmp.Diff(want[len(want)-1], last); diff != "" {
 				t.Fatalf("FindLastConsentEvent(%s) mismatch (-want +got):\n%s", want[0].PersonID, diff)
 			}
@@ -99,6 +104,9 @@ func testConsent(t *testing.T, open Opener) {
 	t.Run("NotFound", func(t *testing.T) {
 		s := open(t)
 		cs := s
+		if _, _, err := cs.FindConsentHead(ctx(t), "per_nobody"); vern.ErrorCode(err) != vern.ENOTFOUND {
+			t.Fatalf("FindConsentHead of a person without events: %v", err)
+		}
 		p := NewSealedPerson(1)
 		mustNoErr(t, s.CreatePerson(ctx(t), p))
 		_, err := cs.FindLastConsentEvent(ctx(t), p.ID) // a person without events
