@@ -78,7 +78,16 @@ type Recorder struct {
 	flushMu sync.Mutex    // one flush at a time, so a chain is sealed by one writer per node
 	kick    chan struct{} // buffered 1: flushAt reached
 	dropped atomic.Int64
+
+	// heads remembers the last record this node wrote per person (guarded
+	// by flushMu), so a flush reads from the store only the chains it has
+	// not written before. If another node wrote since, the append clashes
+	// on (person_id, seq) and those heads are read again.
+	heads map[string]*vern.AccessRecord
 }
+
+// maxHeads bounds the remembered chain heads; past it they start over.
+const maxHeads = 1 << 20
 
 // New returns a recorder on store. Call Run to write in the background.
 func New(store Store, clock vern.Clock, log *slog.Logger) *Recorder {
@@ -233,9 +242,23 @@ func (r *Recorder) write(ctx context.Context, recs []*vern.AccessRecord) error {
 			if err != nil {
 				return err
 			}
-			last, err := as.FindLastAccessRecords(ctx, people)
-			if err != nil {
-				return err
+			last := make(map[string]*vern.AccessRecord, len(people))
+			var unknown []string
+			for _, p := range people {
+				if h, ok := r.heads[p]; ok && try == 0 {
+					last[p] = h
+				} else {
+					unknown = append(unknown, p)
+				}
+			}
+			if len(unknown) > 0 {
+				stored, err := as.FindLastAccessRecords(ctx, unknown)
+				if err != nil {
+					return err
+				}
+				for p, h := range stored {
+					last[p] = h
+				}
 			}
 			// Sealing afresh on every run: fn may run twice.
 			for _, a := range sorted {
@@ -247,6 +270,18 @@ func (r *Recorder) write(ctx context.Context, recs []*vern.AccessRecord) error {
 		})
 		if vern.ErrorCode(err) != vern.ECONFLICT {
 			break
+		}
+	}
+	if err == nil {
+		if r.heads == nil || len(r.heads) >= maxHeads {
+			r.heads = make(map[string]*vern.AccessRecord)
+		}
+		for _, a := range sorted { // in order, so each person's newest wins
+			r.heads[a.PersonID] = a
+		}
+	} else {
+		for _, p := range people {
+			delete(r.heads, p)
 		}
 	}
 	return err
