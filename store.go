@@ -16,6 +16,7 @@ type Store interface {
 	AuditStore
 	OutboxStore
 	CheckpointStore
+	ContractStore
 	ChangeFeed
 
 	// InTx runs fn with a Store bound to one transaction, committed when fn

@@ -77,7 +77,8 @@ func (s *Service) Run(ctx context.Context) {
 	})
 }
 
-// state returns a person's folded ledger, from the cache when it is live.
+// state returns a person's folded ledger and contracts, from the cache
+// when it is live.
 func (s *Service) state(ctx context.Context, personID string) (State, error) {
 	if st, ok := s.cache.get(personID); ok {
 		return st, nil
@@ -87,7 +88,12 @@ func (s *Service) state(ctx context.Context, personID string) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
+	contracts, err := s.store.FindContractsOfPeople(ctx, []string{personID})
+	if err != nil {
+		return State{}, err
+	}
 	st := Fold(events)
+	st.Contracts = contracts[personID]
 	s.cache.put(personID, st, seen)
 	return st, nil
 }
@@ -112,5 +118,5 @@ func (s *Service) DecidePerson(ctx context.Context, personID, purpose string) (D
 			return Decision{}, err
 		}
 	}
-	return Decide(p, purpose, st, Facts{Known: true})
+	return Decide(p, purpose, st, Facts{Known: true, Customer: st.Customer(s.clock.Now())})
 }

@@ -6,6 +6,7 @@ package consent
 
 import (
 	"slices"
+	"time"
 
 	"github.com/vernhq/vern"
 	"github.com/vernhq/vern/policy"
@@ -21,6 +22,18 @@ type State struct {
 	Objections map[string]*vern.ConsentEvent
 	// Restriction is the restriction in force (Art. 18), or nil.
 	Restriction *vern.ConsentEvent
+	// Contracts are the person's contracts, in force or not.
+	Contracts []*vern.Contract
+}
+
+// Customer reports whether a contract binds the person at t.
+func (st State) Customer(t time.Time) bool {
+	for _, c := range st.Contracts {
+		if c.InForce(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // Fold replays a person's events, oldest first, into the state in force.

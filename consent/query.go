@@ -35,7 +35,12 @@ func (s *Service) State(ctx context.Context, personID string) (*PersonState, err
 	if err != nil {
 		return nil, fmt.Errorf("find consent events: %w", err)
 	}
+	contracts, err := s.store.FindContractsOfPeople(ctx, []string{personID})
+	if err != nil {
+		return nil, fmt.Errorf("find contracts: %w", err)
+	}
 	st := Fold(events)
+	st.Contracts = contracts[personID]
 	p, _ := s.policy.Current()
 	out := &PersonState{PersonID: personID, Restricted: st.Restriction != nil, Objections: []string{}, History: events}
 	if out.History == nil {
@@ -45,7 +50,7 @@ func (s *Service) State(ctx context.Context, personID string) (*PersonState, err
 		out.Objections = append(out.Objections, k)
 	}
 	for _, pu := range p.Purposes() {
-		d, err := Decide(p, pu.Key, st, Facts{Known: true})
+		d, err := Decide(p, pu.Key, st, Facts{Known: true, Customer: st.Customer(s.clock.Now())})
 		if err != nil {
 			return nil, err
 		}
@@ -76,7 +81,7 @@ func (s *Service) DecideEmail(ctx context.Context, email, purpose string) (Decis
 	if err != nil {
 		return Decision{}, fmt.Errorf("find consent events: %w", err)
 	}
-	return Decide(p, purpose, st, Facts{Known: true})
+	return Decide(p, purpose, st, Facts{Known: true, Customer: st.Customer(s.clock.Now())})
 }
 
 // MaxBulk bounds one bulk decision request.
@@ -115,14 +120,21 @@ func (s *Service) DecideEmails(ctx context.Context, purpose string, emails []str
 	if err != nil {
 		return nil, fmt.Errorf("find consent events: %w", err)
 	}
+	contracts, err := s.store.FindContractsOfPeople(ctx, missing)
+	if err != nil {
+		return nil, fmt.Errorf("find contracts: %w", err)
+	}
 	for _, id := range missing {
 		st := Fold(events[id])
+		st.Contracts = contracts[id]
 		states[id] = st
 		s.cache.put(id, st, seen)
 	}
+	now := s.clock.Now()
 	out := make([]Decision, len(emails))
 	for i, id := range ids {
-		if out[i], err = Decide(p, purpose, states[id], Facts{Known: id != ""}); err != nil {
+		st := states[id]
+		if out[i], err = Decide(p, purpose, st, Facts{Known: id != "", Customer: st.Customer(now)}); err != nil {
 			return nil, err
 		}
 	}

@@ -263,3 +263,47 @@ func BenchmarkDecideEmail(b *testing.B) {
 		}
 	})
 }
+
+func TestContracts(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s vern.Store) {
+		clock := mock.NewClock(time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC))
+		f := newFixtureClock(t, s, clock)
+		runCache(t, f.svc)
+		ctx := context.Background()
+		id := f.person(t, "customer@example.test")
+		decide := func() consent.Decision {
+			d, err := f.svc.DecidePerson(ctx, id, "service_info")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		if d := decide(); d.Allowed || d.Reason != consent.ReasonNoContract {
+			t.Fatalf("before any contract: %+v", d)
+		}
+		start := clock.Now().Add(time.Hour)
+		c, err := f.svc.AddContract(ctx, consent.ContractInput{PersonID: id, Reference: "order 7", StartedAt: &start})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := decide(); d.Allowed {
+			t.Fatal("a contract not yet started allows contract purposes")
+		}
+		clock.Advance(2 * time.Hour)
+		if d := decide(); !d.Allowed || d.Basis != "contract" {
+			t.Fatalf("with a contract in force: %+v", d)
+		}
+		if err := f.svc.EndContract(ctx, c.ID, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		if d := decide(); d.Allowed {
+			t.Fatal("an ended contract still allows contract purposes")
+		}
+		if _, err := f.svc.AddContract(ctx, consent.ContractInput{PersonID: id, Reference: "fnr 15076500565"}); vern.ErrorCode(err) != vern.EINVALID {
+			t.Fatalf("a national ID in the reference: %v", err)
+		}
+		if err := f.svc.EndContract(ctx, "con_missing", time.Time{}); vern.ErrorCode(err) != vern.ENOTFOUND {
+			t.Fatalf("ending an unknown contract: %v", err)
+		}
+	})
+}

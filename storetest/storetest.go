@@ -26,6 +26,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open) })
 	t.Run("Checkpoint", func(t *testing.T) { testCheckpoint(t, open) })
+	t.Run("Contract", func(t *testing.T) { testContract(t, open) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, open) })
 	t.Run("ConcurrentTx", func(t *testing.T) { testConcurrentTx(t, open) })
 }

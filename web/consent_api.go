@@ -45,6 +45,21 @@ type restrictionInput struct {
 	Body consent.RestrictionInput
 }
 
+type contractInput struct {
+	Body consent.ContractInput
+}
+
+type contractOutput struct {
+	Body *vern.Contract
+}
+
+type endContractInput struct {
+	ID   string `path:"id" maxLength:"64"`
+	Body struct {
+		EndedAt *time.Time `json:"ended_at,omitempty" doc:"When the contract ended; now when absent."`
+	}
+}
+
 type personConsentsOutput struct {
 	Body *consent.PersonState
 }
@@ -136,6 +151,33 @@ func (s *Server) registerConsentAPI() {
 		}
 		s.recordAccess(ctx, e.PersonID, vern.AccessCreate, "record-restriction", consentFields)
 		return &consentEventBody{Body: e}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "add-contract", Method: http.MethodPost, Path: "/v1/contracts", Tags: []string{"Consent"},
+		Summary:     "Record a contract relation",
+		Description: "While a contract is in force, purposes whose basis is contract may use the person.",
+		Security:    adminSecurity, MaxBodyBytes: 16 << 10, DefaultStatus: http.StatusCreated,
+		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusUnauthorized},
+	}, func(ctx context.Context, in *contractInput) (*contractOutput, error) {
+		c, err := s.Consent.AddContract(ctx, in.Body)
+		if err != nil {
+			return nil, err
+		}
+		s.recordAccess(ctx, c.PersonID, vern.AccessCreate, "add-contract", []string{"contracts"})
+		return &contractOutput{Body: c}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "end-contract", Method: http.MethodPost, Path: "/v1/contracts/{id}/end", Tags: []string{"Consent"},
+		Summary: "End a contract relation", Security: adminSecurity, MaxBodyBytes: 4 << 10, DefaultStatus: http.StatusNoContent,
+		Errors: []int{http.StatusNotFound, http.StatusUnauthorized},
+	}, func(ctx context.Context, in *endContractInput) (*struct{}, error) {
+		var at time.Time
+		if in.Body.EndedAt != nil {
+			at = *in.Body.EndedAt
+		}
+		return nil, s.Consent.EndContract(ctx, in.ID, at)
 	})
 
 	huma.Register(s.api, huma.Operation{

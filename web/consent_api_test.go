@@ -52,6 +52,11 @@ func TestConsentAPI(t *testing.T) {
 		{name: "documents while restricted", method: "GET", path: "/v1/decisions?email=kari%40example.test&purpose=inquiries", wantStatus: 200, wantIn: []string{`"reason":"restricted"`}},
 		{name: "lift", method: "POST", path: "/v1/restrictions", body: `{"email":"kari@example.test","action":"lift","source":"email"}`, wantStatus: 201},
 		{name: "inquiries after lift", method: "GET", path: "/v1/decisions?email=kari%40example.test&purpose=inquiries", wantStatus: 200, wantIn: []string{`"allowed":true`}},
+		{name: "contract purpose without a contract", method: "GET", path: "/v1/decisions?email=kari%40example.test&purpose=service_info", wantStatus: 200, wantIn: []string{`"reason":"no_contract"`}},
+		{name: "contract ending before it starts", method: "POST", path: "/v1/contracts", body: `{"email":"kari@example.test","started_at":"2026-01-02T00:00:00Z","ended_at":"2026-01-01T00:00:00Z"}`, wantStatus: 422, wantField: "ended_at"},
+		{name: "add contract", method: "POST", path: "/v1/contracts", body: `{"email":"kari@example.test","reference":"order 42"}`, wantStatus: 201, wantIn: []string{`"reference":"order 42"`}},
+		{name: "contract purpose with a contract", method: "GET", path: "/v1/decisions?email=kari%40example.test&purpose=service_info", wantStatus: 200, wantIn: []string{`"allowed":true`, `"basis":"contract"`}},
+		{name: "end unknown contract", method: "POST", path: "/v1/contracts/con_nope/end", body: `{}`, wantStatus: 404},
 		{name: "no token", method: "GET", path: "/v1/decisions?email=kari%40example.test&purpose=newsletter", token: "-", wantStatus: 401},
 	}
 	for _, tt := range tests {
