@@ -2,8 +2,6 @@ package vern
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"strconv"
 	"time"
 )
@@ -55,26 +53,13 @@ type AccessRecord struct {
 // then each name length-prefixed, so ["a", "b"] and ["ab"] differ without any
 // rule on which characters a name may hold.
 func (a *AccessRecord) ComputeHash() []byte {
-	h := sha256.New()
-	var n [8]byte
-	field := func(b []byte) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-		h.Write(n[:])
-		h.Write(b)
-	}
-	field([]byte("vern-access-record-v1"))
-	field(a.PrevHash)
-	for _, s := range []string{a.ID, a.PersonID, strconv.FormatInt(a.Seq, 10), a.Actor, a.Action, a.Operation} {
-		field([]byte(s))
-	}
-	field([]byte(strconv.Itoa(len(a.Fields))))
-	for _, f := range a.Fields {
-		field([]byte(f))
-	}
-	field([]byte(a.RequestID))
-	field([]byte(a.At.UTC().Format(time.RFC3339Nano)))
-	return h.Sum(nil)
+	fields := []string{a.ID, a.PersonID, strconv.FormatInt(a.Seq, 10), a.Actor, a.Action, a.Operation, strconv.Itoa(len(a.Fields))}
+	fields = append(fields, a.Fields...)
+	fields = append(fields, a.RequestID, a.At.UTC().Format(time.RFC3339Nano))
+	return chainHash("vern-access-record-v1", a.PrevHash, fields...)
 }
+
+func (a *AccessRecord) links() (int64, []byte, []byte) { return a.Seq, a.PrevHash, a.Hash }
 
 // Seal sets a's position after prev (nil for a person's first record) and
 // its hash. The hash covers At to the nanosecond, and PostgreSQL keeps only
@@ -91,20 +76,7 @@ func (a *AccessRecord) Seal(prev *AccessRecord) {
 // VerifyAccessChain checks one person's records, oldest first, and returns
 // the index of the first record that does not follow from the one before
 // it, or -1 when the chain is intact.
-func VerifyAccessChain(recs []*AccessRecord) int {
-	var prev *AccessRecord
-	for i, a := range recs {
-		wantSeq, wantPrev := int64(1), []byte(nil)
-		if prev != nil {
-			wantSeq, wantPrev = prev.Seq+1, prev.Hash
-		}
-		if a.Seq != wantSeq || string(a.PrevHash) != string(wantPrev) || string(a.Hash) != string(a.ComputeHash()) {
-			return i
-		}
-		prev = a
-	}
-	return -1
-}
+func VerifyAccessChain(recs []*AccessRecord) int { return verifyChain(recs) }
 
 // Validate checks that a can be recorded: a person, an actor, a known
 // action, an operation, and field names that look like names. Messages never

@@ -27,21 +27,15 @@ type LedgerCheckpoint struct {
 // ComputeHash returns the checkpoint's own hash over all its fields and
 // the previous checkpoint's hash.
 func (c *LedgerCheckpoint) ComputeHash() []byte {
-	h := sha256.New()
-	var n [8]byte
-	field := func(b []byte) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-		h.Write(n[:])
-		h.Write(b)
-	}
-	field([]byte("vern-ledger-checkpoint-v1"))
-	field(c.PrevHash)
-	for _, s := range []string{strconv.FormatInt(c.Seq, 10), c.At.UTC().Format(time.RFC3339Nano), strconv.Itoa(c.Chains), strconv.FormatInt(c.Events, 10)} {
-		field([]byte(s))
-	}
-	field(c.Root)
-	return h.Sum(nil)
+	return chainHash("vern-ledger-checkpoint-v1", c.PrevHash, strconv.FormatInt(c.Seq, 10), c.At.UTC().Format(time.RFC3339Nano),
+		strconv.Itoa(c.Chains), strconv.FormatInt(c.Events, 10), string(c.Root))
 }
+
+func (c *LedgerCheckpoint) links() (int64, []byte, []byte) { return c.Seq, c.PrevHash, c.Hash }
+
+// VerifyCheckpoints checks the chain of checkpoints, oldest first, and
+// returns the index of the first broken one, or -1.
+func VerifyCheckpoints(cps []*LedgerCheckpoint) int { return verifyChain(cps) }
 
 // RootHasher accumulates chain heads, in person-id order, into a root.
 type RootHasher struct {

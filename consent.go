@@ -2,8 +2,6 @@ package vern
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"net/netip"
 	"strconv"
 	"time"
@@ -48,26 +46,14 @@ type ConsentEvent struct {
 	Hash      []byte    `json:"hash"`
 }
 
-// ComputeHash returns the event's chain hash: SHA-256 over the previous
-// event's hash and every field of this one, each length-prefixed so that no
-// two different events encode alike. Editing any stored field, or removing
-// or reordering events, breaks the chain from that point on.
+// ComputeHash returns the event's chain hash over the previous event's
+// hash and every field of this one (chain.go).
 func (e *ConsentEvent) ComputeHash() []byte {
-	h := sha256.New()
-	var n [8]byte
-	field := func(b []byte) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-		h.Write(n[:])
-		h.Write(b)
-	}
-	field([]byte("vern-consent-event-v1"))
-	field(e.PrevHash)
-	for _, s := range []string{e.ID, e.PersonID, strconv.FormatInt(e.Seq, 10), e.Kind, e.Purpose, e.PolicyVersion,
-		e.NoticeHash, e.Channel, e.Actor, e.PageURL, e.UserAgent, e.IPPrefix, e.At.UTC().Format(time.RFC3339Nano)} {
-		field([]byte(s))
-	}
-	return h.Sum(nil)
+	return chainHash("vern-consent-event-v1", e.PrevHash, e.ID, e.PersonID, strconv.FormatInt(e.Seq, 10), e.Kind, e.Purpose,
+		e.PolicyVersion, e.NoticeHash, e.Channel, e.Actor, e.PageURL, e.UserAgent, e.IPPrefix, e.At.UTC().Format(time.RFC3339Nano))
 }
+
+func (e *ConsentEvent) links() (int64, []byte, []byte) { return e.Seq, e.PrevHash, e.Hash }
 
 // Seal sets e's position after prev (nil for a person's first event) and
 // its hash.
@@ -82,20 +68,7 @@ func (e *ConsentEvent) Seal(prev *ConsentEvent) {
 // VerifyChain checks one person's events, oldest first, and returns the
 // index of the first event that does not follow from the one before it, or
 // -1 when the chain is intact.
-func VerifyChain(events []*ConsentEvent) int {
-	var prev *ConsentEvent
-	for i, e := range events {
-		wantSeq, wantPrev := int64(1), []byte(nil)
-		if prev != nil {
-			wantSeq, wantPrev = prev.Seq+1, prev.Hash
-		}
-		if e.Seq != wantSeq || string(e.PrevHash) != string(wantPrev) || string(e.Hash) != string(e.ComputeHash()) {
-			return i
-		}
-		prev = e
-	}
-	return -1
-}
+func VerifyChain(events []*ConsentEvent) int { return verifyChain(events) }
 
 // TruncateIP keeps only the network part of an address, so that the
 // evidence shows where a choice came from without storing the address

@@ -78,16 +78,11 @@ func (s *Service) RunCheckpoints(ctx context.Context, interval time.Duration) {
 // checkCheckpoints verifies the chain of checkpoints and returns the
 // newest, or the first broken one as a record name.
 func checkCheckpoints(cps []*vern.LedgerCheckpoint) (*vern.LedgerCheckpoint, string) {
-	var prev *vern.LedgerCheckpoint
-	for _, c := range cps {
-		wantSeq, wantPrev := int64(1), []byte(nil)
-		if prev != nil {
-			wantSeq, wantPrev = prev.Seq+1, prev.Hash
-		}
-		if c.Seq != wantSeq || string(c.PrevHash) != string(wantPrev) || string(c.Hash) != string(c.ComputeHash()) {
-			return nil, fmt.Sprintf("checkpoint:%d", c.Seq)
-		}
-		prev = c
+	if i := vern.VerifyCheckpoints(cps); i >= 0 {
+		return nil, fmt.Sprintf("checkpoint:%d", cps[i].Seq)
 	}
-	return prev, ""
+	if len(cps) == 0 {
+		return nil, ""
+	}
+	return cps[len(cps)-1], ""
 }
