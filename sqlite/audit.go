@@ -105,31 +105,7 @@ func (s *store) FindLastAccessRecords(ctx context.Context, personIDs []string) (
 // walk (which would keep the WAL from being checkpointed) and fn may use the
 // store. A chain that spans batches is carried over to the next one.
 func (s *store) EachAccessChain(ctx context.Context, fn func(personID string, recs []*vern.AccessRecord) error) error {
-	var chain []*vern.AccessRecord
-	var last *vern.AccessRecord
-	for {
-		batch, err := s.accessRecordsAfter(ctx, last)
-		if err != nil {
-			return err
-		}
-		for _, a := range batch {
-			if len(chain) > 0 && chain[0].PersonID != a.PersonID {
-				if err := fn(chain[0].PersonID, chain); err != nil {
-					return err
-				}
-				chain = nil
-			}
-			chain = append(chain, a)
-		}
-		if len(batch) < accessBatch {
-			break
-		}
-		last = batch[len(batch)-1]
-	}
-	if len(chain) > 0 {
-		return fn(chain[0].PersonID, chain)
-	}
-	return nil
+	return walkChains(accessBatch, func(last *vern.AccessRecord) ([]*vern.AccessRecord, error) { return s.accessRecordsAfter(ctx, last) }, func(r *vern.AccessRecord) string { return r.PersonID }, fn)
 }
 
 // accessRecordsAfter returns the next batch of records after last in

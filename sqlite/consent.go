@@ -105,31 +105,7 @@ func (s *store) FindConsentEventByID(ctx context.Context, id string) (*vern.Cons
 // walk (which would keep the WAL from being checkpointed) and fn may use the
 // store. A chain that spans batches is carried over to the next one.
 func (s *store) EachConsentChain(ctx context.Context, fn func(personID string, events []*vern.ConsentEvent) error) error {
-	var chain []*vern.ConsentEvent
-	var last *vern.ConsentEvent
-	for {
-		batch, err := s.consentEventsAfter(ctx, last)
-		if err != nil {
-			return err
-		}
-		for _, e := range batch {
-			if len(chain) > 0 && chain[0].PersonID != e.PersonID {
-				if err := fn(chain[0].PersonID, chain); err != nil {
-					return err
-				}
-				chain = nil
-			}
-			chain = append(chain, e)
-		}
-		if len(batch) < consentBatch {
-			break
-		}
-		last = batch[len(batch)-1]
-	}
-	if len(chain) > 0 {
-		return fn(chain[0].PersonID, chain)
-	}
-	return nil
+	return walkChains(consentBatch, func(last *vern.ConsentEvent) ([]*vern.ConsentEvent, error) { return s.consentEventsAfter(ctx, last) }, func(r *vern.ConsentEvent) string { return r.PersonID }, fn)
 }
 
 // consentEventsAfter returns the next batch of events after last in
