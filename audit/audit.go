@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,10 +85,42 @@ type Recorder struct {
 	// not written before. If another node wrote since, the append clashes
 	// on (person_id, seq) and those heads are read again.
 	heads map[string]*vern.AccessRecord
+
+	compact  time.Duration // 0: every read is recorded
+	recentMu sync.Mutex
+	recent   map[string]time.Time // read key → when last recorded
 }
+
+// CompactReads stops recording a read identical to one recorded for the
+// same person, by the same actor, through the same operation and fields,
+// less than window ago. Such a record adds nothing a reader of the trail
+// needs (it shows who saw what, to within window), while a client polling
+// one person, or a send loop asking about the same people again and again,
+// would otherwise double the database's write load. Writes (create,
+// update, erase, export) are always recorded. Call before recording starts.
+func (r *Recorder) CompactReads(window time.Duration) { r.compact = window }
 
 // maxHeads bounds the remembered chain heads; past it they start over.
 const maxHeads = 1 << 20
+
+// maxRecent bounds the reads remembered for compaction.
+const maxRecent = 1 << 20
+
+// seenRecently reports whether the same read was recorded within
+// repeatWindow, and remembers this one otherwise.
+func (r *Recorder) seenRecently(rec *vern.AccessRecord) bool {
+	key := rec.PersonID + "\x00" + rec.Actor + "\x00" + rec.Operation + "\x00" + strings.Join(rec.Fields, ",")
+	r.recentMu.Lock()
+	defer r.recentMu.Unlock()
+	if last, ok := r.recent[key]; ok && rec.At.Sub(last) < r.compact {
+		return true
+	}
+	if r.recent == nil || len(r.recent) >= maxRecent {
+		r.recent = make(map[string]time.Time)
+	}
+	r.recent[key] = rec.At
+	return false
+}
 
 // New returns a recorder on store. Call Run to write in the background.
 func New(store Store, clock vern.Clock, log *slog.Logger) *Recorder {
@@ -115,6 +148,9 @@ func (r *Recorder) Record(a Access) {
 				r.log.Warn("audit: a field that is not a field name was not recorded", "operation", a.Operation, "access_id", rec.ID)
 			}
 		}
+	}
+	if a.Action == vern.AccessRead && r.compact > 0 && r.seenRecently(rec) {
+		return
 	}
 	if err := rec.Validate(); err != nil {
 		r.dropped.Add(1)

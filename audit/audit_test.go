@@ -12,12 +12,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vernhq/vern"
 	"github.com/vernhq/vern/audit"
 	"github.com/vernhq/vern/internal/testdb"
+	"github.com/vernhq/vern/mock"
 	"github.com/vernhq/vern/postgres"
 	"github.com/vernhq/vern/sqlite"
 	"github.com/vernhq/vern/storetest"
@@ -382,4 +384,35 @@ func TestRunFlushesOnStop(t *testing.T) {
 	cancel()
 	<-done
 	checkTrail(t, r, []string{"per_a"}, 1, 3)
+}
+
+func TestCompactReads(t *testing.T) {
+	s := testdb.SQLite(t)
+	clock := mock.NewClock(time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC))
+	r := audit.New(s, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r.CompactReads(time.Minute)
+	read := audit.Access{PersonID: "per_a", Actor: "token:tok_1", Action: vern.AccessRead, Operation: "get-person", Fields: []string{"email"}}
+	r.Record(read)
+	r.Record(read)                                                                                                                    // the same read again: compacted
+	r.Record(audit.Access{PersonID: "per_b", Actor: read.Actor, Action: read.Action, Operation: read.Operation, Fields: read.Fields}) // another person
+	upd := read
+	upd.Action = vern.AccessUpdate
+	r.Record(upd)
+	r.Record(upd) // writes are never compacted
+	clock.Advance(61 * time.Second)
+	r.Record(read) // a minute later: recorded again
+	if err := r.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	trail, err := r.Trail(context.Background(), "per_a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range trail {
+		got = append(got, a.Action)
+	}
+	if strings.Join(got, ",") != "read,update,update,read" {
+		t.Fatalf("trail = %v, want read,update,update,read", got)
+	}
 }

@@ -90,6 +90,9 @@ type Decision struct {
 	Reason string `json:"reason"`
 	// EvidenceID is the ledger event the answer rests on, if any.
 	EvidenceID string `json:"evidence_id,omitempty"`
+	// PersonID is whom the answer concerns ("" when unknown), for the
+	// access trail; it is not part of the API answer.
+	PersonID string `json:"-"`
 }
 
 // Decide applies the policy to a person's state. Restriction blocks every

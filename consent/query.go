@@ -81,7 +81,9 @@ func (s *Service) DecideEmail(ctx context.Context, email, purpose string) (Decis
 	if err != nil {
 		return Decision{}, fmt.Errorf("find consent events: %w", err)
 	}
-	return Decide(p, purpose, st, Facts{Known: true, Customer: st.Customer(s.clock.Now())})
+	d, err := Decide(p, purpose, st, Facts{Known: true, Customer: st.Customer(s.clock.Now())})
+	d.PersonID = id
+	return d, err
 }
 
 // MaxBulk bounds one bulk decision request.

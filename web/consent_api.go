@@ -205,6 +205,7 @@ func (s *Server) registerConsentAPI() {
 		if err != nil {
 			return nil, err
 		}
+		s.recordAccess(ctx, d.PersonID, vern.AccessRead, "decide", consentFields)
 		return &decisionOutput{Body: d}, nil
 	})
 

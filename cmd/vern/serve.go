@@ -103,6 +103,7 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 	go app.People.Run(bg, app.Log) // the email→id cache, likewise
 	go app.Webhooks.Run(bg)        // delivers the outbox to the configured webhooks
 	go app.Consent.RunCheckpoints(bg, time.Hour)
+	app.Audit.CompactReads(time.Minute)
 	auditDone := make(chan struct{})
 	go func() { app.Audit.Run(bg); close(auditDone) }() // writes the access trail
 	defer func() { stopBG(); <-auditDone }()            // the last records are written before the store closes
