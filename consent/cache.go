@@ -118,5 +118,5 @@ func (s *Service) DecidePerson(ctx context.Context, personID, purpose string) (D
 			return Decision{}, err
 		}
 	}
-	return Decide(p, purpose, st, Facts{Known: true, Customer: st.Customer(s.clock.Now())})
+	return Decide(p, purpose, st, st.facts(s.clock.Now()))
 }

@@ -26,6 +26,11 @@ type State struct {
 	Contracts []*vern.Contract
 }
 
+// facts are the Facts a known person's state gives at t.
+func (st State) facts(t time.Time) Facts {
+	return Facts{Known: true, Customer: st.Customer(t), FormerCustomer: len(st.Contracts) > 0}
+}
+
 // Customer reports whether a contract binds the person at t.
 func (st State) Customer(t time.Time) bool {
 	for _, c := range st.Contracts {
@@ -62,8 +67,12 @@ func Fold(events []*vern.ConsentEvent) State {
 type Facts struct {
 	// Known is false when no person matches; such a person is denied.
 	Known bool
-	// Customer is true when the person has a contract with the controller.
+	// Customer is true when a contract with the controller binds the
+	// person now.
 	Customer bool
+	// FormerCustomer is true when the person has had a contract, ended or
+	// not: the customer relation a customers-only purpose needs.
+	FormerCustomer bool
 }
 
 // Decision reasons, stable for API clients.
@@ -78,6 +87,7 @@ const (
 	ReasonNoContract       = "no_contract"
 	ReasonLegalObligation  = "legal_obligation"
 	ReasonLegitimate       = "legitimate_interest"
+	ReasonNotCustomer      = "not_customer"
 )
 
 // Decision answers "may this purpose use this person now?".
@@ -117,6 +127,9 @@ func Decide(p *policy.Policy, purposeKey string, st State, f Facts) (Decision, e
 	}
 	if obj := objection(p, pu, st); obj != nil && objectable(pu) {
 		return Decision{Reason: ReasonObjected, EvidenceID: obj.ID}, nil
+	}
+	if pu.Audience == policy.AudienceCustomers && !f.Customer && !f.FormerCustomer {
+		return Decision{Reason: ReasonNotCustomer}, nil
 	}
 	denied := Decision{Reason: ReasonNoConsent}
 	for _, b := range pu.LegalBasis {

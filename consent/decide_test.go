@@ -61,6 +61,10 @@ func TestDecide(t *testing.T) {
 			consent.Decision{Allowed: true, Basis: "contract", Reason: "contract"}},
 		{"restriction blocks everything", "documents", []*vern.ConsentEvent{ev("r1", vern.EventRestrictionPlaced, "")}, customer,
 			consent.Decision{Reason: "restricted", EvidenceID: "r1"}},
+		{"customers-only purpose for a non-customer", "customer_updates", nil, known, consent.Decision{Reason: "not_customer"}},
+		{"customers-only purpose for a customer", "customer_updates", nil, customer, consent.Decision{Allowed: true, Basis: "legitimate_interest", Reason: "legitimate_interest"}},
+		{"customers-only purpose for a former customer", "customer_updates", nil, consent.Facts{Known: true, FormerCustomer: true}, consent.Decision{Allowed: true, Basis: "legitimate_interest", Reason: "legitimate_interest"}},
+		{"direct marketing objection beats a customer relation", "customer_updates", []*vern.ConsentEvent{ev("o1", vern.EventObjection, "direct_marketing")}, customer, consent.Decision{Reason: "objected", EvidenceID: "o1"}},
 		{"lifted restriction", "sales_contact", []*vern.ConsentEvent{ev("r1", vern.EventRestrictionPlaced, ""), ev("r2", vern.EventRestrictionLifted, "")}, known,
 			consent.Decision{Allowed: true, Basis: "legitimate_interest", Reason: "legitimate_interest"}},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/vernhq/vern"
 )
@@ -50,7 +51,7 @@ func (s *Service) State(ctx context.Context, personID string) (*PersonState, err
 		out.Objections = append(out.Objections, k)
 	}
 	for _, pu := range p.Purposes() {
-		d, err := Decide(p, pu.Key, st, Facts{Known: true, Customer: st.Customer(s.clock.Now())})
+		d, err := Decide(p, pu.Key, st, st.facts(s.clock.Now()))
 		if err != nil {
 			return nil, err
 		}
@@ -81,7 +82,7 @@ func (s *Service) DecideEmail(ctx context.Context, email, purpose string) (Decis
 	if err != nil {
 		return Decision{}, fmt.Errorf("find consent events: %w", err)
 	}
-	d, err := Decide(p, purpose, st, Facts{Known: true, Customer: st.Customer(s.clock.Now())})
+	d, err := Decide(p, purpose, st, st.facts(s.clock.Now()))
 	d.PersonID = id
 	return d, err
 }
@@ -136,7 +137,7 @@ func (s *Service) DecideEmails(ctx context.Context, purpose string, emails []str
 	out := make([]Decision, len(emails))
 	for i, id := range ids {
 		st := states[id]
-		if out[i], err = Decide(p, purpose, st, Facts{Known: id != "", Customer: st.Customer(now)}); err != nil {
+		if out[i], err = Decide(p, purpose, st, factsOf(id, st, now)); err != nil {
 			return nil, err
 		}
 	}
@@ -218,3 +219,11 @@ type stopError struct{}
 func (stopError) Error() string { return "stop" }
 
 var errStop = stopError{}
+
+// factsOf gives the Facts of a person in a bulk answer; "" is unknown.
+func factsOf(id string, st State, now time.Time) Facts {
+	if id == "" {
+		return Facts{}
+	}
+	return st.facts(now)
+}

@@ -296,6 +296,10 @@ func (d *decoder) purpose(n *yaml.Node, path string) *Purpose {
 	p.DirectMarketing = m.boolean("direct_marketing")
 	p.Categories = m.strList("categories", true, true)
 	p.CookieCategory = m.optStr("cookie_category")
+	p.Audience = m.optStr("audience")
+	if p.Audience != "" && p.Audience != AudienceCustomers {
+		d.errorf(field(path, "audience"), "unknown audience %q (allowed: %s)", p.Audience, AudienceCustomers)
+	}
 	p.OptOut = conv[OptOut](m.enumList("opt_out", false,
 		string(OptOutUnsubscribeLink), string(OptOutCookieSettings), string(OptOutPrivacyCentre), string(OptOutEmail)))
 	if p.HasBasis(BasisLegitimateInterest) {

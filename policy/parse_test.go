@@ -168,6 +168,11 @@ func TestParseBrokenPolicies(t *testing.T) {
 			},
 		},
 		{
+			name: "unknown audience",
+			old:  "    audience: customers\n", new: "    audience: everyone\n",
+			want: []wantProblem{{"audience: everyone", "purposes[1].audience", `unknown audience "everyone"`}},
+		},
+		{
 			name: "unknown role",
 			old:  "    role: partner\n", new: "    role: reseller\n",
 			want: []wantProblem{{"role: reseller", "recipients[3].role", `unknown value "reseller" (allowed: processor, partner, authority)`}},

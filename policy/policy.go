@@ -195,6 +195,10 @@ type Purpose struct {
 	Categories []string `json:"categories"`
 	// CookieCategory names the cookie category that gates this purpose.
 	CookieCategory string `json:"cookie_category,omitempty"`
+	// Audience narrows who the purpose may use: "customers" means only
+	// people with a contract relation, now or before (markedsføringsloven
+	// § 15 lets a company email its own customers about similar products).
+	Audience string `json:"audience,omitempty"`
 	// OptOut lists the ways a person can stop the purpose; Vern must offer
 	// each of them.
 	OptOut []OptOut `json:"opt_out,omitempty"`

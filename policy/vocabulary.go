@@ -121,3 +121,6 @@ const (
 	// NeverCriminalOffence is data about criminal convictions (Art. 10).
 	NeverCriminalOffence NeverKind = "criminal_offence"
 )
+
+// AudienceCustomers limits a purpose to people with a contract relation.
+const AudienceCustomers = "customers"
