@@ -86,4 +86,9 @@ type CheckpointStore interface {
 	CreateLedgerCheckpoint(ctx context.Context, c *LedgerCheckpoint) error
 	// FindLedgerCheckpoints returns every checkpoint, oldest first.
 	FindLedgerCheckpoints(ctx context.Context) ([]*LedgerCheckpoint, error)
+	// LockLedger, inside InTx, orders appends against checkpoints: every
+	// append holds the lock shared until it commits, and a checkpoint takes
+	// it exclusively, which waits for the appends in flight. A backend
+	// whose transactions are already serialised may do nothing.
+	LockLedger(ctx context.Context, exclusive bool) error
 }

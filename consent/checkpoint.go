@@ -8,10 +8,12 @@ import (
 	"github.com/vernhq/vern"
 )
 
-// checkpointLag keeps a checkpoint clear of transactions still in flight:
-// it seals the chains as they stood this long ago. An event's time is set
-// just before its transaction commits, and no append takes anywhere near
-// this long, so every event up to the cut-off is already stored.
+// checkpointLag is how far behind the moment of sealing a checkpoint's
+// cut-off lies. Sealing first takes the ledger lock exclusively, which
+// waits until every append in flight has committed; appends that start
+// later stamp their time after that, so later than the cut-off. The lag
+// only has to cover clock differences between nodes (keep them in sync
+// with NTP to well within it).
 const checkpointLag = 10 * time.Second
 
 // SealCheckpoint seals a checkpoint over every chain as it stood
@@ -26,6 +28,11 @@ func (s *Service) SealCheckpoint(ctx context.Context) (*vern.LedgerCheckpoint, e
 	var last *vern.LedgerCheckpoint
 	if len(cps) > 0 {
 		last = cps[len(cps)-1]
+	}
+	// The barrier: once it returns, every event stamped before it is
+	// committed, and every event stamped after it is later than cutoff.
+	if err := s.store.InTx(ctx, func(tx vern.Store) error { return tx.LockLedger(ctx, true) }); err != nil {
+		return nil, fmt.Errorf("wait for appends in flight: %w", err)
 	}
 	cutoff := s.clock.Now().Add(-checkpointLag).Truncate(time.Microsecond)
 	if last != nil && !cutoff.After(last.At) {

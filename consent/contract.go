@@ -58,9 +58,9 @@ func (s *Service) AddContract(ctx context.Context, in ContractInput) (*vern.Cont
 	return c, nil
 }
 
-// EndContract ends a contract at the given time (now when zero).
-// Returns ENOTFOUND.
-func (s *Service) EndContract(ctx context.Context, id string, at time.Time) error {
+// EndContract ends a contract at the given time (now when zero) and
+// returns its person's id. Returns ENOTFOUND.
+func (s *Service) EndContract(ctx context.Context, id string, at time.Time) (string, error) {
 	if at.IsZero() {
 		at = s.clock.Now()
 	}
@@ -73,10 +73,10 @@ func (s *Service) EndContract(ctx context.Context, id string, at time.Time) erro
 		return tx.NotifyChange(ctx, vern.TopicLedger, personID)
 	})
 	if vern.ErrorCode(err) == vern.ENOTFOUND {
-		return err
+		return "", err
 	} else if err != nil {
-		return fmt.Errorf("end contract: %w", err)
+		return "", fmt.Errorf("end contract: %w", err)
 	}
 	s.cache.drop(personID)
-	return nil
+	return personID, nil
 }

@@ -192,10 +192,15 @@ func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEv
 	e.PersonID = personID
 	var err error
 	for range maxAppendTries {
-		// Microseconds: PostgreSQL keeps no more, and the hash covers the time.
-		e.At = s.clock.Now().Truncate(time.Microsecond)
-		e.ID = vern.NewID("evt", e.At)
+		e.ID = vern.NewID("evt", s.clock.Now())
 		err = s.store.InTx(ctx, func(tx vern.Store) error {
+			// Shared with other appends, exclusive to a checkpoint: see
+			// SealCheckpoint for why the time is stamped only after it.
+			if err := tx.LockLedger(ctx, false); err != nil {
+				return err
+			}
+			// Microseconds: PostgreSQL keeps no more, and the hash covers the time.
+			e.At = s.clock.Now().Truncate(time.Microsecond)
 			last, err := s.lastEvent(ctx, tx, personID, check)
 			if err != nil {
 				return err

@@ -293,7 +293,7 @@ func TestContracts(t *testing.T) {
 		if d := decide(); !d.Allowed || d.Basis != "contract" {
 			t.Fatalf("with a contract in force: %+v", d)
 		}
-		if err := f.svc.EndContract(ctx, c.ID, time.Time{}); err != nil {
+		if _, err := f.svc.EndContract(ctx, c.ID, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		if d := decide(); d.Allowed {
@@ -302,7 +302,7 @@ func TestContracts(t *testing.T) {
 		if _, err := f.svc.AddContract(ctx, consent.ContractInput{PersonID: id, Reference: "fnr 15076500565"}); vern.ErrorCode(err) != vern.EINVALID {
 			t.Fatalf("a national ID in the reference: %v", err)
 		}
-		if err := f.svc.EndContract(ctx, "con_missing", time.Time{}); vern.ErrorCode(err) != vern.ENOTFOUND {
+		if _, err := f.svc.EndContract(ctx, "con_missing", time.Time{}); vern.ErrorCode(err) != vern.ENOTFOUND {
 			t.Fatalf("ending an unknown contract: %v", err)
 		}
 	})

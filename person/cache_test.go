@@ -31,9 +31,18 @@ func TestEmailCacheFollowsRectification(t *testing.T) {
 				t.Fatalf("lookup = %v, %v", ids, err)
 			}
 		}
+		for range 2 { // node b caches the old email too
+			if id, err := b.PersonIDByEmail(ctx, "old@example.test"); err != nil || id != p.ID {
+				t.Fatalf("lookup on b = %q, %v", id, err)
+			}
+		}
 		email := "new@example.test"
 		if _, err := b.Update(ctx, p.ID, vern.PersonUpdate{Email: &email}); err != nil {
 			t.Fatal(err)
+		}
+		// The writing node sees its own rectification at once.
+		if _, err := b.PersonIDByEmail(ctx, "old@example.test"); vern.ErrorCode(err) != vern.ENOTFOUND {
+			t.Fatalf("the rectifying node still finds the old email: %v", err)
 		}
 		deadline := time.Now().Add(5 * time.Second)
 		for {

@@ -2,6 +2,7 @@ package person
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/vernhq/vern"
@@ -14,6 +15,7 @@ import (
 // another person.
 func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate) (*vern.Person, error) {
 	var out *vern.Person
+	var oldIndexOut, newIndexOut []byte
 	// Read, merge and write in one transaction with the row locked, so
 	// that two concurrent rectifications of one person both take effect.
 	err := s.store.InTx(ctx, func(tx vern.Store) error {
@@ -57,6 +59,7 @@ func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate) 
 		if n.Email != "" {
 			sp.EmailIndex = s.EmailIndex(n.Email)
 		}
+		oldIndexOut, newIndexOut = oldIndex, sp.EmailIndex
 		if string(oldIndex) != string(sp.EmailIndex) {
 			if err := announceEmailGone(ctx, tx, oldIndex); err != nil {
 				return err
@@ -81,6 +84,11 @@ func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate) 
 	})
 	switch vern.ErrorCode(err) {
 	case "":
+		// This node drops the old email at once; other nodes when the
+		// announcement reaches them.
+		if string(oldIndexOut) != string(newIndexOut) && len(oldIndexOut) > 0 {
+			s.ids.drop(hex.EncodeToString(oldIndexOut))
+		}
 		return out, nil
 	case vern.ECONFLICT:
 		return nil, vern.Invalid(vern.FieldError{Field: "email", Code: "taken", Message: "Another person already has this email address."})

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -28,10 +29,31 @@ func (s *store) ListenChanges(ctx context.Context, topic string, ready func(), f
 	}
 	ready()
 	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
+		// A connection that died without a word (a firewall's idle timeout,
+		// a failover) would wait forever while the caches trusted it, so
+		// every few seconds without news the connection is pinged.
+		wctx, cancel := context.WithTimeout(ctx, listenHeartbeat)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		if err == nil {
+			fn(n.Payload)
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if wctx.Err() == nil {
 			return fmt.Errorf("wait for change: %w", err)
 		}
-		fn(n.Payload)
+		pctx, cancel := context.WithTimeout(ctx, listenHeartbeat)
+		err = conn.Ping(pctx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("change listener lost its connection: %w", err)
+		}
 	}
 }
+
+// listenHeartbeat bounds how long a dead listening connection can go
+// unnoticed.
+const listenHeartbeat = 5 * time.Second

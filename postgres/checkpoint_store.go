@@ -40,3 +40,18 @@ func (s *store) FindLedgerCheckpoints(ctx context.Context) ([]*vern.LedgerCheckp
 	}
 	return out, nil
 }
+
+// ledgerLockKey is the advisory lock that orders appends and checkpoints.
+const ledgerLockKey = 0x7665726e_6c656467 // "vernledg"
+
+// LockLedger takes the ledger's advisory lock until the transaction ends.
+func (s *store) LockLedger(ctx context.Context, exclusive bool) error {
+	q := `SELECT pg_advisory_xact_lock_shared($1)`
+	if exclusive {
+		q = `SELECT pg_advisory_xact_lock($1)`
+	}
+	if _, err := s.q.ExecContext(ctx, q, int64(ledgerLockKey)); err != nil {
+		return fmt.Errorf("lock ledger: %w", translateErr(err))
+	}
+	return nil
+}

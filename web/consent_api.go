@@ -177,7 +177,12 @@ func (s *Server) registerConsentAPI() {
 		if in.Body.EndedAt != nil {
 			at = *in.Body.EndedAt
 		}
-		return nil, s.Consent.EndContract(ctx, in.ID, at)
+		personID, err := s.Consent.EndContract(ctx, in.ID, at)
+		if err != nil {
+			return nil, err
+		}
+		s.recordAccess(ctx, personID, vern.AccessUpdate, "end-contract", []string{"contracts"})
+		return nil, nil
 	})
 
 	huma.Register(s.api, huma.Operation{

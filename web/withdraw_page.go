@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/audit"
 	"github.com/vernhq/vern/consent"
 	"github.com/vernhq/vern/pii"
 )
@@ -67,7 +68,11 @@ func (s *Server) withdrawSubmit(w http.ResponseWriter, r *http.Request) {
 	// r.FormValue prefers the body's token and falls back to the query's;
 	// a one-click body (List-Unsubscribe=One-Click) has none of its own.
 	ev := consent.Evidence{Source: vern.ChannelWebForm, UserAgent: evidenceAgent(r.UserAgent()), IP: clientAddr(r.RemoteAddr)}
-	_, err = s.Consent.WithdrawByToken(r.Context(), r.FormValue("token"), ev)
+	e, err := s.Consent.WithdrawByToken(r.Context(), r.FormValue("token"), ev)
+	if err == nil && e != nil && s.Audit != nil {
+		s.Audit.Record(audit.Access{PersonID: e.PersonID, Actor: consent.ActorWithdrawalLink, Action: vern.AccessCreate,
+			Operation: "withdraw-submit", RequestID: requestID(r.Context()), Fields: consentFields})
+	}
 	switch {
 	case err == nil:
 		renderWithdraw(w, http.StatusOK, withdrawView{withdrawText: withdrawTexts[lang], Lang: lang, State: "done"})
