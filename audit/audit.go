@@ -106,6 +106,62 @@ const maxHeads = 1 << 20
 // maxRecent bounds the reads remembered for compaction.
 const maxRecent = 1 << 20
 
+// RecordMany notes one access to many people at once (a bulk decision),
+// taking each lock once for the whole list; with CompactReads, people read
+// the same way within the window are skipped.
+func (r *Recorder) RecordMany(a Access, personIDs []string) {
+	at := r.clock.Now().Truncate(time.Microsecond)
+	fields := make([]string, len(a.Fields))
+	for i, f := range a.Fields {
+		fields[i] = f
+		if !vern.ValidAccessField(f) {
+			fields[i] = "invalid_field"
+		}
+	}
+	if a.Actor == "" || a.Operation == "" || !vern.ValidAccessAction(a.Action) {
+		r.dropped.Add(int64(len(personIDs)))
+		r.log.Error("audit: bulk access not recorded", "operation", a.Operation, "people", len(personIDs))
+		return
+	}
+	fieldKey := strings.Join(fields, ",")
+	recs := make([]*vern.AccessRecord, 0, len(personIDs))
+	r.recentMu.Lock()
+	for _, id := range personIDs {
+		if id == "" {
+			continue
+		}
+		if a.Action == vern.AccessRead && r.compact > 0 {
+			key := id + "\x00" + a.Actor + "\x00" + a.Operation + "\x00" + fieldKey
+			if last, ok := r.recent[key]; ok && at.Sub(last) < r.compact {
+				continue
+			}
+			if r.recent == nil || len(r.recent) >= maxRecent {
+				r.recent = make(map[string]time.Time)
+			}
+			r.recent[key] = at
+		}
+		recs = append(recs, &vern.AccessRecord{
+			ID: vern.NewID("acc", at), PersonID: id, Actor: a.Actor, Action: a.Action,
+			Operation: a.Operation, RequestID: a.RequestID, Fields: fields, At: at,
+		})
+	}
+	r.recentMu.Unlock()
+	if len(recs) == 0 {
+		return
+	}
+	r.mu.Lock()
+	r.pending = append(r.pending, recs...)
+	r.trimLocked()
+	n := len(r.pending)
+	r.mu.Unlock()
+	if n >= flushAt {
+		select {
+		case r.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
 // seenRecently reports whether the same read was recorded within
 // repeatWindow, and remembers this one otherwise.
 func (r *Recorder) seenRecently(rec *vern.AccessRecord) bool {

@@ -140,6 +140,7 @@ func (s *Service) DecideEmails(ctx context.Context, purpose string, emails []str
 		if out[i], err = Decide(p, purpose, st, factsOf(id, st, now)); err != nil {
 			return nil, err
 		}
+		out[i].PersonID = id
 	}
 	return out, nil
 }

@@ -23,6 +23,7 @@ func TestAccessTrail(t *testing.T) {
 		body: `{"person_id":"` + p.ID + `","purpose":"newsletter","action":"grant","source":"api"}`}.run(t, ts)
 
 	apiScenario{name: "decide", method: "GET", path: "/v1/decisions?email=trail%40example.test&purpose=newsletter", wantStatus: 200}.run(t, ts)
+	apiScenario{name: "decide bulk", method: "POST", path: "/v1/decisions", body: `{"purpose":"newsletter","emails":["nobody@example.test","TRAIL@example.test"]}`, wantStatus: 200}.run(t, ts)
 
 	ctx := context.Background()
 	if err := ts.audit.Flush(ctx); err != nil {
@@ -44,9 +45,9 @@ func TestAccessTrail(t *testing.T) {
 			}
 		}
 	}
-	want := "create:create-person:first_name+last_name+email+phone+language+organization read:get-person:first_name+last_name+email+phone+language+organization update:update-person:last_name create:record-consent:consents read:decide:consents"
+	want := "create:create-person:first_name+last_name+email+phone+language+organization read:get-person:first_name+last_name+email+phone+language+organization update:update-person:last_name create:record-consent:consents read:decide:consents read:decide-bulk:consents"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("trail =\n%s\nwant\n%s", strings.Join(got, " "), want)
 	}
-	apiScenario{name: "verify", method: "GET", path: "/v1/audit/verify", wantStatus: 200, wantIn: []string{`"ok":true`, `"checked":6`}}.run(t, ts)
+	apiScenario{name: "verify", method: "GET", path: "/v1/audit/verify", wantStatus: 200, wantIn: []string{`"ok":true`, `"checked":7`}}.run(t, ts)
 }

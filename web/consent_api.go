@@ -9,6 +9,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/audit"
 	"github.com/vernhq/vern/consent"
 )
 
@@ -222,6 +223,14 @@ func (s *Server) registerConsentAPI() {
 		ds, err := s.Consent.DecideEmails(ctx, in.Body.Purpose, in.Body.Emails)
 		if err != nil {
 			return nil, err
+		}
+		if s.Audit != nil {
+			ids := make([]string, len(ds))
+			for i, d := range ds {
+				ids[i] = d.PersonID
+			}
+			s.Audit.RecordMany(audit.Access{Actor: actorOf(ctx), Action: vern.AccessRead, Operation: "decide-bulk",
+				RequestID: requestID(ctx), Fields: consentFields}, ids)
 		}
 		out := &bulkDecisionOutput{}
 		out.Body.Purpose, out.Body.Results = in.Body.Purpose, ds
