@@ -35,7 +35,7 @@ func (s *store) FindConsentEvents(ctx context.Context, personID string) ([]*vern
 	if err != nil {
 		return nil, fmt.Errorf("find consent events: %w", translateErr(err))
 	}
-	out, err := scanConsentEvents(rows)
+	out, err := scanRows(rows, scanConsentEvent)
 	if err != nil {
 		return nil, fmt.Errorf("find consent events: %w", err)
 	}
@@ -52,7 +52,7 @@ func (s *store) FindConsentEventsOfPeople(ctx context.Context, personIDs []strin
 	if err != nil {
 		return nil, fmt.Errorf("find consent events of people: %w", translateErr(err))
 	}
-	events, err := scanConsentEvents(rows)
+	events, err := scanRows(rows, scanConsentEvent)
 	if err != nil {
 		return nil, fmt.Errorf("find consent events of people: %w", err)
 	}
@@ -97,7 +97,8 @@ func (s *store) FindConsentEventByID(ctx context.Context, id string) (*vern.Cons
 // closed before fn runs, so no query stays open for the walk and fn may use
 // the store. A chain that spans batches is carried over to the next one.
 func (s *store) EachConsentChain(ctx context.Context, fn func(personID string, events []*vern.ConsentEvent) error) error {
-	return walkChains(consentBatch, func(last *vern.ConsentEvent) ([]*vern.ConsentEvent, error) { return s.consentEventsAfter(ctx, last) }, func(r *vern.ConsentEvent) string { return r.PersonID }, fn)
+	next := func(last *vern.ConsentEvent) ([]*vern.ConsentEvent, error) { return s.consentEventsAfter(ctx, last) }
+	return walkChains(consentBatch, next, func(r *vern.ConsentEvent) string { return r.PersonID }, fn)
 }
 
 // consentEventsAfter returns the next batch of events after last in
@@ -115,26 +116,9 @@ func (s *store) consentEventsAfter(ctx context.Context, last *vern.ConsentEvent)
 	if err != nil {
 		return nil, fmt.Errorf("walk consent chains: %w", translateErr(err))
 	}
-	out, err := scanConsentEvents(rows)
+	out, err := scanRows(rows, scanConsentEvent)
 	if err != nil {
 		return nil, fmt.Errorf("walk consent chains: %w", err)
-	}
-	return out, nil
-}
-
-// scanConsentEvents reads and closes rows.
-func scanConsentEvents(rows *sql.Rows) ([]*vern.ConsentEvent, error) {
-	defer rows.Close()
-	var out []*vern.ConsentEvent
-	for rows.Next() {
-		e, err := scanConsentEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translateErr(err)
 	}
 	return out, nil
 }

@@ -56,7 +56,7 @@ func (s *store) FindAccessRecords(ctx context.Context, personID string) ([]*vern
 	if err != nil {
 		return nil, fmt.Errorf("find access records: %w", translateErr(err))
 	}
-	out, err := scanAccessRecords(rows)
+	out, err := scanRows(rows, scanAccessRecord)
 	if err != nil {
 		return nil, fmt.Errorf("find access records: %w", err)
 	}
@@ -88,7 +88,7 @@ func (s *store) FindLastAccessRecords(ctx context.Context, personIDs []string) (
 		if err != nil {
 			return nil, fmt.Errorf("find last access records: %w", translateErr(err))
 		}
-		recs, err := scanAccessRecords(rows)
+		recs, err := scanRows(rows, scanAccessRecord)
 		if err != nil {
 			return nil, fmt.Errorf("find last access records: %w", err)
 		}
@@ -105,7 +105,8 @@ func (s *store) FindLastAccessRecords(ctx context.Context, personIDs []string) (
 // walk (which would keep the WAL from being checkpointed) and fn may use the
 // store. A chain that spans batches is carried over to the next one.
 func (s *store) EachAccessChain(ctx context.Context, fn func(personID string, recs []*vern.AccessRecord) error) error {
-	return walkChains(accessBatch, func(last *vern.AccessRecord) ([]*vern.AccessRecord, error) { return s.accessRecordsAfter(ctx, last) }, func(r *vern.AccessRecord) string { return r.PersonID }, fn)
+	next := func(last *vern.AccessRecord) ([]*vern.AccessRecord, error) { return s.accessRecordsAfter(ctx, last) }
+	return walkChains(accessBatch, next, func(r *vern.AccessRecord) string { return r.PersonID }, fn)
 }
 
 // accessRecordsAfter returns the next batch of records after last in
@@ -123,26 +124,9 @@ func (s *store) accessRecordsAfter(ctx context.Context, last *vern.AccessRecord)
 	if err != nil {
 		return nil, fmt.Errorf("walk access chains: %w", translateErr(err))
 	}
-	out, err := scanAccessRecords(rows)
+	out, err := scanRows(rows, scanAccessRecord)
 	if err != nil {
 		return nil, fmt.Errorf("walk access chains: %w", err)
-	}
-	return out, nil
-}
-
-// scanAccessRecords reads and closes rows.
-func scanAccessRecords(rows *sql.Rows) ([]*vern.AccessRecord, error) {
-	defer rows.Close()
-	var out []*vern.AccessRecord
-	for rows.Next() {
-		a, err := scanAccessRecord(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translateErr(err)
 	}
 	return out, nil
 }

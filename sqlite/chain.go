@@ -1,5 +1,24 @@
 package sqlite
 
+import "database/sql"
+
+// scanRows reads every row with scan and closes rows.
+func scanRows[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translateErr(err)
+	}
+	return out, nil
+}
+
 // walkChains reads records in (person_id, seq) order, a batch per call of
 // next (keyset pagination: next gets the last record of the previous batch,
 // the zero value for the first), and calls fn once per person with that
