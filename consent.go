@@ -44,6 +44,10 @@ type ConsentEvent struct {
 	At        time.Time `json:"at"`
 	PrevHash  []byte    `json:"prev_hash"`
 	Hash      []byte    `json:"hash"`
+	// Redacted is set when the person was erased: the evidence fields
+	// (NoticeHash, Channel, Actor, PageURL, UserAgent, IPPrefix) were
+	// cleared, and only the links of the chain can still be checked.
+	Redacted bool `json:"redacted,omitempty"`
 }
 
 // ComputeHash returns the event's chain hash over the previous event's
@@ -54,6 +58,10 @@ func (e *ConsentEvent) ComputeHash() []byte {
 }
 
 func (e *ConsentEvent) links() (int64, []byte, []byte) { return e.Seq, e.PrevHash, e.Hash }
+
+// redacted reports whether the event's evidence was cleared on erasure, so
+// that its hash can no longer be recomputed.
+func (e *ConsentEvent) redacted() bool { return e.Redacted }
 
 // Seal sets e's position after prev (nil for a person's first event) and
 // its hash.
@@ -118,4 +126,9 @@ type ConsentStore interface {
 	// bounded batches so that millions of events need not fit in memory.
 	// It stops at and returns fn's first error.
 	EachConsentChain(ctx context.Context, fn func(personID string, events []*ConsentEvent) error) error
+	// RedactConsentEvents clears the evidence fields of a person's events
+	// and marks them Redacted, keeping ids, kinds, purposes, policy
+	// versions, times and hashes, so that every chain and checkpoint still
+	// links up after an erasure. It returns how many events it redacted.
+	RedactConsentEvents(ctx context.Context, personID string) (int, error)
 }

@@ -54,4 +54,7 @@ type InteractionStore interface {
 	CreateInteraction(ctx context.Context, i *SealedInteraction) error
 	// FindInteractions returns a person's interactions, oldest first.
 	FindInteractions(ctx context.Context, personID string) ([]*SealedInteraction, error)
+	// DeleteInteractions deletes a person's interactions and returns how
+	// many there were.
+	DeleteInteractions(ctx context.Context, personID string) (int, error)
 }

@@ -95,8 +95,12 @@ type SealedPerson struct {
 	OrganizationID string // "" when the person belongs to no organisation
 	SourceChannel  string
 	SourceRef      string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// HeldUntil is set when an erasure found data the law requires to be
+	// kept (accounting documents): the person is restricted and erased
+	// after this day, YYYY-MM-DD. "" when not held.
+	HeldUntil string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // PersonStore persists people. It never decides: matching, validation and
@@ -124,4 +128,12 @@ type PersonStore interface {
 	UpdatePerson(ctx context.Context, p *SealedPerson) error
 	// CountPeople returns how many people are stored.
 	CountPeople(ctx context.Context) (int, error)
+	// ErasePerson crypto-shreds a person: it destroys the wrapped key, the
+	// sealed fields and the email index, unlinks the organisation, and keeps
+	// only the id and the time of erasure as a tombstone, so the ledger and
+	// the access trail that name the id still verify. An erased person is
+	// not found by any Find method and not counted. Returns ENOTFOUND.
+	ErasePerson(ctx context.Context, id string, at time.Time) error
+	// SetPersonHold sets a person's HeldUntil ("" to clear). Returns ENOTFOUND.
+	SetPersonHold(ctx context.Context, id string, heldUntil string) error
 }

@@ -17,6 +17,11 @@ type Store interface {
 	OutboxStore
 	CheckpointStore
 	ContractStore
+	RequestStore
+	MailStore
+	SuppressionStore
+	DisclosureStore
+	DocumentStore
 	ChangeFeed
 
 	// InTx runs fn with a Store bound to one transaction, committed when fn
