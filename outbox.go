@@ -14,7 +14,24 @@ const (
 	TopicObjection         = "objection"
 	TopicRestrictionPlaced = "restriction.placed"
 	TopicRestrictionLifted = "restriction.lifted"
+	// TopicPersonErased and TopicPersonRectified tell a recipient that
+	// received a person's data that it was erased or corrected (GDPR Art.
+	// 19); the payload is a PersonNotice.
+	TopicPersonErased     = "person.erased"
+	TopicPersonRectified  = "person.rectified"
+	TopicPersonRestricted = "person.restricted"
 )
+
+// PersonNotice is the payload of an Art. 19 notice: which person, what
+// happened, and for a rectification which fields changed (names only; the
+// recipient fetches the new values through the API if it may).
+type PersonNotice struct {
+	PersonID  string    `json:"person_id"`
+	RequestID string    `json:"request_id"`
+	Kind      string    `json:"kind"`
+	Fields    []string  `json:"fields,omitempty"`
+	At        time.Time `json:"at"`
+}
 
 // OutboxTopic returns the topic announcing a ledger event of the given
 // kind, or "" for a kind that is not announced.

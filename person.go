@@ -41,8 +41,11 @@ type Person struct {
 	Language     string        `json:"language,omitempty"`
 	Organization *Organization `json:"organization,omitempty"`
 	Source       Source        `json:"source"`
-	CreatedAt    time.Time     `json:"created_at"`
-	UpdatedAt    time.Time     `json:"updated_at"`
+	// HeldUntil is the last day data of an erased person must still be
+	// kept for a legal hold; the person is restricted until then.
+	HeldUntil string    `json:"held_until,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Source records where a record came from (S2): the channel, and optionally

@@ -149,6 +149,8 @@ type RequestResult struct {
 	Erased []string `json:"erased,omitempty"`
 	// Kept lists what was kept and why (Art. 17(3)).
 	Kept []KeptData `json:"kept,omitempty"`
+	// Rectified lists the corrected fields with their old and new values.
+	Rectified []Rectified `json:"rectified,omitempty"`
 	// Notified lists the recipients told of the change (Art. 19).
 	Notified []string `json:"notified,omitempty"`
 	// Transfer is the outcome of a direct transfer, such as "delivered" or
@@ -158,6 +160,14 @@ type RequestResult struct {
 	PackageExpiresAt *time.Time `json:"package_expires_at,omitempty"`
 	// NoData is true when Vern holds nothing on the requester.
 	NoData bool `json:"no_data,omitempty"`
+}
+
+// Rectified is one corrected field (Art. 16): it is kept, sealed, in the
+// request, never in logs or the access trail.
+type Rectified struct {
+	Field string `json:"field"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
 }
 
 // KeptData is data kept despite an erasure request, and why.

@@ -27,8 +27,8 @@ var errNotRestricted = vern.Errorf(vern.ECONFLICT, "No restriction is in force f
 // decision is denied: the data may only be stored (Art. 18(2)).
 //
 // Returns EINVALID, ENOTFOUND, and ECONFLICT for lifting a restriction that
-// is not in force.
-func (s *Service) Restrict(ctx context.Context, actor string, in RestrictionInput) (*vern.ConsentEvent, error) {
+// is not in force. also runs in the append's transaction, as for Record.
+func (s *Service) Restrict(ctx context.Context, actor string, in RestrictionInput, also ...func(tx vern.Store) error) (*vern.ConsentEvent, error) {
 	_, v := s.policy.Current()
 	var fs vern.Fields
 	kind := ""
@@ -55,5 +55,5 @@ func (s *Service) Restrict(ctx context.Context, actor string, in RestrictionInpu
 			return errNotRestricted
 		}
 		return nil
-	})
+	}, also)
 }

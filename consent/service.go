@@ -113,7 +113,11 @@ type ObjectionInput struct {
 // Returns EINVALID for an unknown purpose, a grant for a purpose whose basis
 // is not consent, or bad evidence; ENOTFOUND for an unknown person; and
 // ECONFLICT for withdrawing a consent that is not in force.
-func (s *Service) Record(ctx context.Context, actor string, in RecordInput) (*vern.ConsentEvent, error) {
+//
+// Each also function runs inside the transaction that appends the event,
+// after it, so that a caller's own write (a request step marked done)
+// commits with the event or not at all.
+func (s *Service) Record(ctx context.Context, actor string, in RecordInput, also ...func(tx vern.Store) error) (*vern.ConsentEvent, error) {
 	p, v := s.policy.Current()
 	var fs vern.Fields
 	pu, ok := p.Purpose(in.Purpose)
@@ -153,7 +157,7 @@ func (s *Service) Record(ctx context.Context, actor string, in RecordInput) (*ve
 			return nil
 		}
 	}
-	return s.append(ctx, personID, e, check)
+	return s.append(ctx, personID, e, check, also)
 }
 
 // errNothingToWithdraw refuses a withdrawal of a consent not in force.
@@ -161,7 +165,8 @@ var errNothingToWithdraw = vern.Errorf(vern.ECONFLICT, "There is no consent for 
 
 // Object records an objection (Art. 21) to a purpose or to a scope such as
 // direct_marketing. Returns EINVALID for an unknown scope and ENOTFOUND.
-func (s *Service) Object(ctx context.Context, actor string, in ObjectionInput) (*vern.ConsentEvent, error) {
+// also runs in the append's transaction, as for Record.
+func (s *Service) Object(ctx context.Context, actor string, in ObjectionInput, also ...func(tx vern.Store) error) (*vern.ConsentEvent, error) {
 	p, v := s.policy.Current()
 	var fs vern.Fields
 	if in.Scope == "" {
@@ -179,7 +184,7 @@ func (s *Service) Object(ctx context.Context, actor string, in ObjectionInput) (
 	}
 	e := &vern.ConsentEvent{Kind: vern.EventObjection, Purpose: in.Scope, PolicyVersion: v.Version, Actor: actor}
 	ev.apply(e)
-	return s.append(ctx, personID, e, nil)
+	return s.append(ctx, personID, e, nil, also)
 }
 
 // maxAppendTries bounds retries when concurrent writers append to one
@@ -188,7 +193,7 @@ const maxAppendTries = 8
 
 // append links e after the person's newest event and stores it, checking
 // check against the state in force first, all in one transaction.
-func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEvent, check func(State) error) (*vern.ConsentEvent, error) {
+func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEvent, check func(State) error, also []func(vern.Store) error) (*vern.ConsentEvent, error) {
 	e.PersonID = personID
 	var err error
 	for range maxAppendTries {
@@ -211,6 +216,11 @@ func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEv
 			}
 			if topic := vern.OutboxTopic(e.Kind); topic != "" && s.announce != nil {
 				if err := s.announce.Enqueue(ctx, tx, topic, personID, vern.NewConsentChange(e)); err != nil {
+					return err
+				}
+			}
+			for _, fn := range also {
+				if err := fn(tx); err != nil {
 					return err
 				}
 			}

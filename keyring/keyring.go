@@ -15,6 +15,7 @@ package keyring
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ed25519"
 	"crypto/hkdf"
 	"crypto/sha256"
 	"fmt"
@@ -29,6 +30,9 @@ const (
 	infoWrap  = "vern/keyring/v1/wrap"
 	infoIndex = "vern/keyring/v1/blind-index"
 	infoSign  = "vern/keyring/v1/sign"
+	// infoTransfer seeds the Ed25519 key that signs direct transfers of
+	// access packages to other controllers (GDPR Art. 20(2)).
+	infoTransfer = "vern/keyring/v1/transfer-ed25519"
 )
 
 // Keyring holds the subkeys derived from a master key. It is safe for
@@ -38,9 +42,10 @@ type Keyring struct {
 	// wrap seals and opens data keys. It is built once because every API
 	// read unwraps a key, and re-expanding the AES key schedule each time
 	// would be wasted work. cipher.AEAD is safe for concurrent use.
-	wrap  cipher.AEAD
-	index *macer
-	sign  *macer
+	wrap     cipher.AEAD
+	index    *macer
+	sign     *macer
+	transfer ed25519.PrivateKey
 }
 
 // New returns a Keyring for a MasterKeySize-byte master key. The Keyring keeps
@@ -64,11 +69,25 @@ func New(master []byte) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new keyring: derive sign key: %w", err)
 	}
+	seed, err := hkdf.Key(sha256.New, master, nil, infoTransfer, ed25519.SeedSize)
+	if err != nil {
+		return nil, fmt.Errorf("new keyring: derive transfer key: %w", err)
+	}
+	defer clear(seed)
 	wrap, err := newAEAD(wrapKey)
 	if err != nil {
 		return nil, fmt.Errorf("new keyring: %w", err)
 	}
-	return &Keyring{wrap: wrap, index: newMacer(indexKey), sign: newMacer(signKey)}, nil
+	return &Keyring{wrap: wrap, index: newMacer(indexKey), sign: newMacer(signKey), transfer: ed25519.NewKeyFromSeed(seed)}, nil
+}
+
+// SignTransfer signs msg with the installation's Ed25519 transfer key.
+func (k *Keyring) SignTransfer(msg []byte) []byte { return ed25519.Sign(k.transfer, msg) }
+
+// TransferPublicKey is the public half of the transfer key, which a
+// receiving controller uses to check a transfer's signature.
+func (k *Keyring) TransferPublicKey() ed25519.PublicKey {
+	return k.transfer.Public().(ed25519.PublicKey)
 }
 
 // String returns a fixed placeholder so that logging or printing a Keyring

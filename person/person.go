@@ -160,7 +160,7 @@ func (s *Service) openWith(ctx context.Context, store vern.Store, sp *vern.Seale
 	p := &vern.Person{
 		ID: sp.ID, FirstName: pd.FirstName, LastName: pd.LastName, Email: pd.Email, Phone: pd.Phone,
 		Language: sp.Language, Source: vern.Source{Channel: sp.SourceChannel, Reference: sp.SourceRef},
-		CreatedAt: sp.CreatedAt, UpdatedAt: sp.UpdatedAt,
+		HeldUntil: sp.HeldUntil, CreatedAt: sp.CreatedAt, UpdatedAt: sp.UpdatedAt,
 	}
 	if sp.OrganizationID != "" {
 		if p.Organization, err = store.FindOrganizationByID(ctx, sp.OrganizationID); err != nil {

@@ -12,8 +12,9 @@ import (
 // the stored ones, validated and guarded exactly as on creation.
 //
 // Returns ENOTFOUND, EINVALID, or ECONFLICT when the new email belongs to
-// another person.
-func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate) (*vern.Person, error) {
+// another person. Each also function runs inside the update's transaction,
+// after the write, and sees the person as it was and as it is now.
+func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate, also ...func(tx vern.Store, before, after *vern.Person) error) (*vern.Person, error) {
 	var out *vern.Person
 	var oldIndexOut, newIndexOut []byte
 	// Read, merge and write in one transaction with the row locked, so
@@ -80,6 +81,11 @@ func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate) 
 		}
 		n.Source = cur.Source
 		out = n.person(sp, org)
+		for _, fn := range also {
+			if err := fn(tx, cur, out); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	switch vern.ErrorCode(err) {

@@ -9,7 +9,7 @@ import (
 	"github.com/vernhq/vern"
 )
 
-const consentEventColumns = `id, person_id, seq, kind, purpose, policy_version, notice_hash, channel, actor, page_url, user_agent, ip_prefix, at, prev_hash, hash`
+const consentEventColumns = `id, person_id, seq, kind, purpose, policy_version, notice_hash, channel, actor, page_url, user_agent, ip_prefix, at, prev_hash, hash, redacted`
 
 // consentBatch is how many events EachConsentChain reads per query.
 const consentBatch = 5000
@@ -20,9 +20,9 @@ const consentBatch = 5000
 // fails once the first commits.
 func (s *store) AppendConsentEvent(ctx context.Context, e *vern.ConsentEvent) error {
 	_, err := s.q.ExecContext(ctx, `INSERT INTO consent_events (`+consentEventColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		e.ID, e.PersonID, e.Seq, e.Kind, e.Purpose, e.PolicyVersion, e.NoticeHash, e.Channel, e.Actor,
-		e.PageURL, e.UserAgent, e.IPPrefix, e.At.UTC(), nullBytes(e.PrevHash), e.Hash)
+		e.PageURL, e.UserAgent, e.IPPrefix, e.At.UTC(), nullBytes(e.PrevHash), e.Hash, e.Redacted)
 	if err != nil {
 		return fmt.Errorf("insert consent event: %w", translateErr(err))
 	}
@@ -127,9 +127,25 @@ func scanConsentEvent(row scanner) (*vern.ConsentEvent, error) {
 	var e vern.ConsentEvent
 	var at time.Time
 	if err := row.Scan(&e.ID, &e.PersonID, &e.Seq, &e.Kind, &e.Purpose, &e.PolicyVersion, &e.NoticeHash, &e.Channel, &e.Actor,
-		&e.PageURL, &e.UserAgent, &e.IPPrefix, &at, &e.PrevHash, &e.Hash); err != nil {
+		&e.PageURL, &e.UserAgent, &e.IPPrefix, &at, &e.PrevHash, &e.Hash, &e.Redacted); err != nil {
 		return nil, translateErr(err)
 	}
 	e.At = at.UTC()
 	return &e, nil
+}
+
+// RedactConsentEvents clears the evidence fields of a person's events not
+// yet redacted. Ids, kinds, purposes, policy versions, times and both
+// hashes stay, so the chain's links and every checkpoint still verify.
+func (s *store) RedactConsentEvents(ctx context.Context, personID string) (int, error) {
+	res, err := s.q.ExecContext(ctx, `UPDATE consent_events SET notice_hash = '', channel = '', actor = '', page_url = '',
+		user_agent = '', ip_prefix = '', redacted = true WHERE person_id = $1 AND NOT redacted`, personID)
+	if err != nil {
+		return 0, fmt.Errorf("redact consent events: %w", translateErr(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("redact consent events: %w", err)
+	}
+	return int(n), nil
 }

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"io/fs"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -29,5 +30,35 @@ func TestMigrationNames(t *testing.T) {
 	}
 	if diff := cmp.Diff(names(sqlite.Migrations()), names(postgres.Migrations())); diff != "" {
 		t.Fatalf("migration names differ (-sqlite +postgres):\n%s", diff)
+	}
+}
+
+// TestErasePersonLeavesTombstone checks what storetest cannot see through
+// the Store: the erased row keeps nothing but its id and times.
+func TestErasePersonLeavesTombstone(t *testing.T) {
+	db := testdb.Postgres(t)
+	p := storetest.NewSealedPerson(1)
+	p.HeldUntil = "2031-12-31"
+	if err := db.CreatePerson(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	at := p.CreatedAt.Add(time.Hour)
+	if err := db.ErasePerson(t.Context(), p.ID, at); err != nil {
+		t.Fatal(err)
+	}
+	var key, sealed, index []byte
+	var language, sourceRef, heldUntil string
+	var erasedAt time.Time
+	err := db.SQL().QueryRow(`SELECT wrapped_key, sealed, email_index, language, source_ref, held_until, erased_at
+		FROM people WHERE id = $1`, p.ID).Scan(&key, &sealed, &index, &language, &sourceRef, &heldUntil, &erasedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(key) != 0 || len(sealed) != 0 || index != nil || language != "" || sourceRef != "" || heldUntil != "" {
+		t.Fatalf("tombstone keeps data: key %q sealed %q index %q language %q source_ref %q held_until %q",
+			key, sealed, index, language, sourceRef, heldUntil)
+	}
+	if !erasedAt.Equal(at) {
+		t.Fatalf("erased_at = %s, want %s", erasedAt, at)
 	}
 }

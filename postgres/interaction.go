@@ -41,3 +41,17 @@ func (s *store) FindInteractions(ctx context.Context, personID string) ([]*vern.
 	}
 	return out, nil
 }
+
+// DeleteInteractions deletes a person's interactions and returns how many
+// there were.
+func (s *store) DeleteInteractions(ctx context.Context, personID string) (int, error) {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM interactions WHERE person_id = $1`, personID)
+	if err != nil {
+		return 0, fmt.Errorf("delete interactions: %w", translateErr(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete interactions: %w", err)
+	}
+	return int(n), nil
+}

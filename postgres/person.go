@@ -11,11 +11,14 @@ import (
 	"github.com/vernhq/vern"
 )
 
-const personColumns = `id, email_index, wrapped_key, sealed, language, organization_id, source_channel, source_ref, created_at, updated_at`
+const personColumns = `id, email_index, wrapped_key, sealed, language, organization_id, source_channel, source_ref, held_until, created_at, updated_at`
+
+// personColumnCount is how many columns personColumns names.
+const personColumnCount = 11
 
 // CreatePerson inserts p.
 func (s *store) CreatePerson(ctx context.Context, p *vern.SealedPerson) error {
-	_, err := s.q.ExecContext(ctx, `INSERT INTO people (`+personColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	_, err := s.q.ExecContext(ctx, `INSERT INTO people (`+personColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		personArgs(p)...)
 	if err != nil {
 		return fmt.Errorf("insert person: %w", translateErr(err))
@@ -34,18 +37,18 @@ func (s *store) CreatePeople(ctx context.Context, ps []*vern.SealedPerson) (int,
 		ps = ps[len(chunk):]
 		var b strings.Builder
 		b.WriteString(`INSERT INTO people (` + personColumns + `) VALUES `)
-		args := make([]any, 0, len(chunk)*10)
+		args := make([]any, 0, len(chunk)*personColumnCount)
 		for i, p := range chunk {
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteByte('(')
-			for j := range 10 {
+			for j := range personColumnCount {
 				if j > 0 {
 					b.WriteByte(',')
 				}
 				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(i*10 + j + 1))
+				b.WriteString(strconv.Itoa(i*personColumnCount + j + 1))
 			}
 			b.WriteByte(')')
 			args = append(args, personArgs(p)...)
@@ -66,12 +69,12 @@ func (s *store) CreatePeople(ctx context.Context, ps []*vern.SealedPerson) (int,
 
 func personArgs(p *vern.SealedPerson) []any {
 	return []any{p.ID, nullBytes(p.EmailIndex), p.WrappedKey, p.Sealed, p.Language, nullString(p.OrganizationID),
-		p.SourceChannel, p.SourceRef, p.CreatedAt.UTC(), p.UpdatedAt.UTC()}
+		p.SourceChannel, p.SourceRef, p.HeldUntil, p.CreatedAt.UTC(), p.UpdatedAt.UTC()}
 }
 
-// FindPersonByID returns the person with id.
+// FindPersonByID returns the person with id, unless erased.
 func (s *store) FindPersonByID(ctx context.Context, id string) (*vern.SealedPerson, error) {
-	p, err := scanPerson(s.q.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE id = $1`, id))
+	p, err := scanPerson(s.q.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE id = $1 AND erased_at IS NULL`, id))
 	if err != nil {
 		return nil, fmt.Errorf("find person: %w", err)
 	}
@@ -81,7 +84,7 @@ func (s *store) FindPersonByID(ctx context.Context, id string) (*vern.SealedPers
 // FindPersonByIDForUpdate returns the person with id, row-locked until the
 // surrounding transaction ends.
 func (s *store) FindPersonByIDForUpdate(ctx context.Context, id string) (*vern.SealedPerson, error) {
-	p, err := scanPerson(s.q.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE id = $1 FOR UPDATE`, id))
+	p, err := scanPerson(s.q.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE id = $1 AND erased_at IS NULL FOR UPDATE`, id))
 	if err != nil {
 		return nil, fmt.Errorf("find person for update: %w", err)
 	}
@@ -90,7 +93,7 @@ func (s *store) FindPersonByIDForUpdate(ctx context.Context, id string) (*vern.S
 
 // FindPersonByEmailIndex returns the person whose email has index.
 func (s *store) FindPersonByEmailIndex(ctx context.Context, index []byte) (*vern.SealedPerson, error) {
-	p, err := scanPerson(s.q.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE email_index = $1`, index))
+	p, err := scanPerson(s.q.QueryRowContext(ctx, `SELECT `+personColumns+` FROM people WHERE email_index = $1 AND erased_at IS NULL`, index))
 	if err != nil {
 		return nil, fmt.Errorf("find person by email: %w", err)
 	}
@@ -103,7 +106,7 @@ func (s *store) FindPersonIDsByEmailIndex(ctx context.Context, indexes [][]byte)
 	if len(indexes) == 0 {
 		return out, nil
 	}
-	rows, err := s.q.QueryContext(ctx, `SELECT email_index, id FROM people WHERE email_index = ANY($1)`, indexes)
+	rows, err := s.q.QueryContext(ctx, `SELECT email_index, id FROM people WHERE email_index = ANY($1) AND erased_at IS NULL`, indexes)
 	if err != nil {
 		return nil, fmt.Errorf("find people by email: %w", translateErr(err))
 	}
@@ -122,10 +125,11 @@ func (s *store) FindPersonIDsByEmailIndex(ctx context.Context, indexes [][]byte)
 	return out, nil
 }
 
-// UpdatePerson replaces p's stored fields.
+// UpdatePerson replaces p's stored fields, unless p was erased.
 func (s *store) UpdatePerson(ctx context.Context, p *vern.SealedPerson) error {
-	res, err := s.q.ExecContext(ctx, `UPDATE people SET email_index = $1, sealed = $2, language = $3, organization_id = $4, updated_at = $5 WHERE id = $6`,
-		nullBytes(p.EmailIndex), p.Sealed, p.Language, nullString(p.OrganizationID), p.UpdatedAt.UTC(), p.ID)
+	res, err := s.q.ExecContext(ctx, `UPDATE people SET email_index = $1, sealed = $2, language = $3, organization_id = $4, held_until = $5, updated_at = $6
+		WHERE id = $7 AND erased_at IS NULL`,
+		nullBytes(p.EmailIndex), p.Sealed, p.Language, nullString(p.OrganizationID), p.HeldUntil, p.UpdatedAt.UTC(), p.ID)
 	if err != nil {
 		return fmt.Errorf("update person: %w", translateErr(err))
 	}
@@ -137,20 +141,52 @@ func (s *store) UpdatePerson(ctx context.Context, p *vern.SealedPerson) error {
 	return nil
 }
 
-// CountPeople returns the number of people.
+// CountPeople returns the number of people not erased: all of them less
+// the few erased, found through their partial index.
 func (s *store) CountPeople(ctx context.Context) (int, error) {
 	var n int
-	if err := s.q.QueryRowContext(ctx, `SELECT count(*) FROM people`).Scan(&n); err != nil {
+	if err := s.q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM people) - (SELECT count(*) FROM people WHERE erased_at IS NOT NULL)`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count people: %w", translateErr(err))
 	}
 	return n, nil
+}
+
+// ErasePerson overwrites everything of a person but the id with nothing,
+// leaving a tombstone.
+func (s *store) ErasePerson(ctx context.Context, id string, at time.Time) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE people SET wrapped_key = '\x', sealed = '\x', email_index = NULL, language = '',
+		organization_id = NULL, source_ref = '', held_until = '', erased_at = $1, updated_at = $1
+		WHERE id = $2 AND erased_at IS NULL`, at.UTC(), id)
+	if err != nil {
+		return fmt.Errorf("erase person: %w", translateErr(err))
+	}
+	return personUpdated(res, "erase person")
+}
+
+// SetPersonHold sets a person's HeldUntil, unless the person was erased.
+func (s *store) SetPersonHold(ctx context.Context, id string, heldUntil string) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE people SET held_until = $1 WHERE id = $2 AND erased_at IS NULL`, heldUntil, id)
+	if err != nil {
+		return fmt.Errorf("set person hold: %w", translateErr(err))
+	}
+	return personUpdated(res, "set person hold")
+}
+
+// personUpdated turns an update of no row into ENOTFOUND.
+func personUpdated(res sql.Result, what string) error {
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	} else if n == 0 {
+		return vern.Errorf(vern.ENOTFOUND, "Person not found.")
+	}
+	return nil
 }
 
 func scanPerson(row *sql.Row) (*vern.SealedPerson, error) {
 	var p vern.SealedPerson
 	var org sql.NullString
 	var created, updated time.Time
-	if err := row.Scan(&p.ID, &p.EmailIndex, &p.WrappedKey, &p.Sealed, &p.Language, &org, &p.SourceChannel, &p.SourceRef, &created, &updated); err != nil {
+	if err := row.Scan(&p.ID, &p.EmailIndex, &p.WrappedKey, &p.Sealed, &p.Language, &org, &p.SourceChannel, &p.SourceRef, &p.HeldUntil, &created, &updated); err != nil {
 		return nil, translateErr(err)
 	}
 	p.OrganizationID = org.String

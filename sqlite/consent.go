@@ -9,7 +9,7 @@ import (
 	"github.com/vernhq/vern"
 )
 
-const consentEventColumns = `id, person_id, seq, kind, purpose, policy_version, notice_hash, channel, actor, page_url, user_agent, ip_prefix, at, prev_hash, hash`
+const consentEventColumns = `id, person_id, seq, kind, purpose, policy_version, notice_hash, channel, actor, page_url, user_agent, ip_prefix, at, prev_hash, hash, redacted`
 
 // consentBatch is how many events EachConsentChain reads per query.
 const consentBatch = 5000
@@ -17,9 +17,9 @@ const consentBatch = 5000
 // AppendConsentEvent stores e. The UNIQUE (person_id, seq) constraint turns
 // a second append at the same position into ECONFLICT.
 func (s *store) AppendConsentEvent(ctx context.Context, e *vern.ConsentEvent) error {
-	_, err := s.exec(ctx, `INSERT INTO consent_events (`+consentEventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO consent_events (`+consentEventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.PersonID, e.Seq, e.Kind, e.Purpose, e.PolicyVersion, e.NoticeHash, e.Channel, e.Actor,
-		e.PageURL, e.UserAgent, e.IPPrefix, formatTime(e.At), nullBytes(e.PrevHash), e.Hash)
+		e.PageURL, e.UserAgent, e.IPPrefix, formatTime(e.At), nullBytes(e.PrevHash), e.Hash, e.Redacted)
 	if err != nil {
 		return fmt.Errorf("insert consent event: %w", translateErr(err))
 	}
@@ -135,7 +135,7 @@ func scanConsentEvent(row scanner) (*vern.ConsentEvent, error) {
 	var e vern.ConsentEvent
 	var at string
 	if err := row.Scan(&e.ID, &e.PersonID, &e.Seq, &e.Kind, &e.Purpose, &e.PolicyVersion, &e.NoticeHash, &e.Channel, &e.Actor,
-		&e.PageURL, &e.UserAgent, &e.IPPrefix, &at, &e.PrevHash, &e.Hash); err != nil {
+		&e.PageURL, &e.UserAgent, &e.IPPrefix, &at, &e.PrevHash, &e.Hash, &e.Redacted); err != nil {
 		return nil, translateErr(err)
 	}
 	var err error
@@ -143,4 +143,20 @@ func scanConsentEvent(row scanner) (*vern.ConsentEvent, error) {
 		return nil, err
 	}
 	return &e, nil
+}
+
+// RedactConsentEvents clears the evidence fields of a person's events not
+// yet redacted. Ids, kinds, purposes, policy versions, times and both
+// hashes stay, so the chain's links and every checkpoint still verify.
+func (s *store) RedactConsentEvents(ctx context.Context, personID string) (int, error) {
+	res, err := s.exec(ctx, `UPDATE consent_events SET notice_hash = '', channel = '', actor = '', page_url = '',
+		user_agent = '', ip_prefix = '', redacted = 1 WHERE person_id = ? AND redacted = 0`, personID)
+	if err != nil {
+		return 0, fmt.Errorf("redact consent events: %w", translateErr(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("redact consent events: %w", err)
+	}
+	return int(n), nil
 }

@@ -27,6 +27,12 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open) })
 	t.Run("Checkpoint", func(t *testing.T) { testCheckpoint(t, open) })
 	t.Run("Contract", func(t *testing.T) { testContract(t, open) })
+	t.Run("Request", func(t *testing.T) { testRequest(t, open) })
+	t.Run("Mail", func(t *testing.T) { testMail(t, open) })
+	t.Run("Suppression", func(t *testing.T) { testSuppression(t, open) })
+	t.Run("Disclosure", func(t *testing.T) { testDisclosure(t, open) })
+	t.Run("Document", func(t *testing.T) { testDocument(t, open) })
+	t.Run("Erasure", func(t *testing.T) { testErasure(t, open) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, open) })
 	t.Run("ConcurrentTx", func(t *testing.T) { testConcurrentTx(t, open) })
 }

@@ -33,6 +33,12 @@ func (s *Server) routes(gatherer prometheus.Gatherer) {
 	// Consent receipts, Kantara CR v1.1 (receipt_api.go).
 	s.registerReceiptAPI()
 
+	// Data-subject requests and access packages (request_api.go).
+	if s.Requests != nil {
+		s.registerRequestAPI()
+		s.registerRequestPages()
+	}
+
 	s.documentPlainRoutes()
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -60,6 +66,12 @@ func (s *Server) documentPlainRoutes() {
 		Summary: "Confirmation page for a consent withdrawal link; changes nothing (RFC 8058)", Responses: text("text/html", "The confirmation page; 400 for an invalid or expired link.")})
 	oa.AddOperation(&huma.Operation{OperationID: "withdraw-submit", Method: http.MethodPost, Path: "/withdraw", Tags: []string{"Public"},
 		Summary: "Withdraw the consent a withdrawal link names; accepts RFC 8058 one-click", Responses: text("text/html", "The confirmation page; 400 for an invalid or expired link.")})
+	if s.Requests != nil {
+		oa.AddOperation(&huma.Operation{OperationID: "verify-page", Method: http.MethodGet, Path: "/privacy/requests/{id}/verify", Tags: []string{"Public"},
+			Summary: "The page a verification email links to: a form for the code; changes nothing", Responses: text("text/html", "The form.")})
+		oa.AddOperation(&huma.Operation{OperationID: "verify-submit", Method: http.MethodPost, Path: "/privacy/requests/{id}/verify", Tags: []string{"Public"},
+			Summary: "Verify a request with the code (form field code)", Responses: text("text/html", "The outcome; 422 for a wrong or expired code, 429 after too many.")})
+	}
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

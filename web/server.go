@@ -23,6 +23,7 @@ import (
 	"github.com/vernhq/vern/consent"
 	"github.com/vernhq/vern/person"
 	"github.com/vernhq/vern/publish"
+	"github.com/vernhq/vern/request"
 )
 
 // Version is reported in the OpenAPI document.
@@ -34,6 +35,8 @@ type Services struct {
 	Policy  *publish.Service
 	Auth    *auth.Service
 	Consent *consent.Service
+	// Requests runs data-subject requests; nil serves none.
+	Requests *request.Service
 	// Audit records every access to personal data; nil records nothing.
 	Audit *audit.Recorder
 }

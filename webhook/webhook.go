@@ -74,9 +74,17 @@ func (s *Sink) wants(topic string) bool {
 	return len(s.Topics) == 0 || slices.Contains(s.Topics, topic)
 }
 
+// Store is what the worker persists: the outbox, and the disclosure log
+// that each delivery about a person enters (Art. 19 needs to know who got
+// a person's data).
+type Store interface {
+	vern.OutboxStore
+	vern.DisclosureStore
+}
+
 // Worker enqueues and delivers webhook messages.
 type Worker struct {
-	store  vern.OutboxStore
+	store  Store
 	sinks  map[string]*Sink
 	order  []*Sink
 	clock  vern.Clock
@@ -89,7 +97,7 @@ type Worker struct {
 // lose its body), so a 3xx answer counts as a failure. It returns an
 // error for a sink without a name, with a duplicate name, without a secret,
 // or with a URL that is not http or https.
-func New(store vern.OutboxStore, sinks []Sink, clock vern.Clock, client *http.Client, log *slog.Logger) (*Worker, error) {
+func New(store Store, sinks []Sink, clock vern.Clock, client *http.Client, log *slog.Logger) (*Worker, error) {
 	if client == nil {
 		client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
@@ -128,10 +136,31 @@ func (w *Worker) Enqueue(ctx context.Context, tx vern.OutboxStore, topic, key st
 	if topic == "" || key == "" {
 		return errors.New("enqueue webhook message: topic and key are required")
 	}
+	return w.enqueue(ctx, tx, topic, key, payload, func(s *Sink) bool { return s.wants(topic) })
+}
+
+// EnqueueTo is Enqueue addressed to the one sink named sink, whatever the
+// topics it subscribed to: a notice it must get, such as an erasure of a
+// person whose data it received (Art. 19). Returns ENOTFOUND for a sink
+// that is not configured.
+func (w *Worker) EnqueueTo(ctx context.Context, tx vern.OutboxStore, sink, topic, key string, payload any) error {
+	if w.sinks[sink] == nil {
+		return vern.Errorf(vern.ENOTFOUND, "No webhook of that name is configured.")
+	}
+	return w.enqueue(ctx, tx, topic, key, payload, func(s *Sink) bool { return s.Name == sink })
+}
+
+// HasSink reports whether a webhook named name is configured.
+func (w *Worker) HasSink(name string) bool { return w.sinks[name] != nil }
+
+func (w *Worker) enqueue(ctx context.Context, tx vern.OutboxStore, topic, key string, payload any, to func(*Sink) bool) error {
+	if topic == "" || key == "" {
+		return errors.New("enqueue webhook message: topic and key are required")
+	}
 	var msgs []*vern.OutboxMessage
 	var body []byte
 	for _, s := range w.order {
-		if !s.wants(topic) {
+		if !to(s) {
 			continue
 		}
 		if body == nil {
@@ -223,8 +252,17 @@ func (w *Worker) attempt(ctx context.Context, m *vern.OutboxMessage) (bool, erro
 		return false, nil
 	}
 	if problem == "" {
-		if err := w.store.MarkOutboxDelivered(ctx, m.ID, w.clock.Now()); err != nil {
+		now := w.clock.Now()
+		if err := w.store.MarkOutboxDelivered(ctx, m.ID, now); err != nil {
 			return false, fmt.Errorf("mark webhook message %s delivered: %w", m.ID, err)
+		}
+		// The key is the person's id, which the recipient now holds with
+		// the topic: a disclosure. A delivery made again after a lost
+		// acknowledgement is logged again, which is what happened.
+		d := &vern.Disclosure{ID: vern.NewID("dsc", now), PersonID: m.Key, Recipient: "webhook:" + m.Sink,
+			Categories: []string{"person_id"}, Reason: "webhook " + m.Topic, At: now.UTC().Truncate(time.Microsecond)}
+		if err := w.store.RecordDisclosures(ctx, d); err != nil {
+			return true, fmt.Errorf("log disclosure of webhook message %s: %w", m.ID, err)
 		}
 		return true, nil
 	}

@@ -96,13 +96,9 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	r.byKey[d.Key] = append(r.byKey[d.Key], d.Topic)
 }
 
-func outbox(t *testing.T, s vern.Store) vern.OutboxStore {
+func outbox(t *testing.T, s vern.Store) webhook.Store {
 	t.Helper()
-	o, ok := any(s).(vern.OutboxStore)
-	if !ok {
-		t.Fatalf("%T does not implement vern.OutboxStore", s)
-	}
-	return o
+	return s
 }
 
 func newWorker(t *testing.T, s vern.Store, clock *mock.Clock, sinks ...webhook.Sink) *webhook.Worker {
@@ -435,3 +431,46 @@ func TestBackoff(t *testing.T) {
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// An Art. 19 notice goes to the one sink named, whatever topics it chose,
+// and every delivery about a person enters the disclosure log.
+func TestEnqueueToLogsDisclosures(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s vern.Store) {
+		clock := mock.NewClock(epoch)
+		crm, news := newReceiver(t, clock), newReceiver(t, clock)
+		w := newWorker(t, s, clock,
+			webhook.Sink{Name: "crm", URL: crm.srv.URL, Secret: secret, Topics: []string{vern.TopicConsentGranted}},
+			webhook.Sink{Name: "newsletter", URL: news.srv.URL, Secret: secret})
+		err := s.InTx(t.Context(), func(tx vern.Store) error {
+			return w.EnqueueTo(t.Context(), tx, "crm", vern.TopicPersonErased, "per_a",
+				vern.PersonNotice{PersonID: "per_a", RequestID: "req_1", Kind: vern.RequestErasure, At: epoch})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.InTx(t.Context(), func(tx vern.Store) error {
+			return w.EnqueueTo(t.Context(), tx, "nosuch", vern.TopicPersonErased, "per_a", vern.PersonNotice{})
+		}); vern.ErrorCode(err) != vern.ENOTFOUND {
+			t.Fatalf("notice to an unknown sink: %v, want ENOTFOUND", err)
+		}
+		if d, f := runOnce(t, w); d != 1 || f != 0 {
+			t.Fatalf("delivered %d, failed %d; want 1, 0", d, f)
+		}
+		if diff := cmp.Diff(map[string][]string{"per_a": {vern.TopicPersonErased}}, crm.byKey); diff != "" {
+			t.Fatalf("crm deliveries (-want +got):\n%s", diff)
+		}
+		if len(news.all) != 0 {
+			t.Fatalf("the newsletter sink got %d deliveries meant for the crm", len(news.all))
+		}
+		ds, err := s.FindDisclosures(t.Context(), "per_a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) != 1 || ds[0].Recipient != "webhook:crm" || ds[0].Reason != "webhook "+vern.TopicPersonErased {
+			t.Fatalf("disclosures = %+v, want one to webhook:crm", ds)
+		}
+		if !w.HasSink("crm") || w.HasSink("nosuch") {
+			t.Fatal("HasSink disagrees with the configuration")
+		}
+	})
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/vernhq/vern/person"
 	"github.com/vernhq/vern/postgres"
 	"github.com/vernhq/vern/publish"
+	"github.com/vernhq/vern/request"
 	"github.com/vernhq/vern/sqlite"
 	"github.com/vernhq/vern/webhook"
 )
@@ -36,6 +37,7 @@ type App struct {
 	Consent  *consent.Service
 	Webhooks *webhook.Worker
 	Audit    *audit.Recorder
+	Requests *request.Service
 
 	close func() error
 }
@@ -88,7 +90,19 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	a.Consent.SetAnnouncer(a.Webhooks)
 	a.Audit = audit.New(a.Store, a.Clock, a.Log.With("component", "audit"))
 	a.Consent.SetTrailVerifier(a.Audit)
+	a.Requests = request.New(request.Config{
+		Store: a.Store, Keys: a.Keys, People: a.People, Ledger: a.Consent, Policy: a.Policy, Clock: a.Clock,
+		Log: a.Log.With("component", "requests"), Notify: a.Webhooks, Trail: trail{a.Audit},
+		BaseURL: cfg.publicURL(), StaffEmail: cfg.StaffEmail,
+	})
 	return a, nil
+}
+
+// trail records the request service's accesses in the audit trail.
+type trail struct{ r *audit.Recorder }
+
+func (t trail) Record(personID, actor, action, operation string, fields []string) {
+	t.r.Record(audit.Access{PersonID: personID, Actor: actor, Action: action, Operation: operation, Fields: fields})
 }
 
 func openKeys(cfg Config) (*keyring.Keyring, error) {

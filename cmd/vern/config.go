@@ -25,6 +25,17 @@ type Config struct {
 	LogFormat     string // json or text
 	DebugAddr     string // "" or a loopback address serving net/http/pprof
 	WebhooksFile  string // "" or a JSON file listing webhook sinks
+	PublicURL     string // the address people reach Vern at, for links in emails; "" means http://ADDR
+	MailFrom      string // the sender of Vern's emails; "" means the policy's privacy contact
+	StaffEmail    string // who gets deadline reminders; "" means the policy's rights contact
+}
+
+// publicURL is where links in emails point.
+func (c *Config) publicURL() string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	return "http://" + c.Addr
 }
 
 // DefaultConfig returns the defaults: a local data folder and localhost.
@@ -43,6 +54,9 @@ var envNames = map[string]string{
 	"log-format":   "VERN_LOG_FORMAT",
 	"debug-addr":   "VERN_DEBUG_ADDR",
 	"webhooks":     "VERN_WEBHOOKS_FILE",
+	"public-url":   "VERN_PUBLIC_URL",
+	"mail-from":    "VERN_MAIL_FROM",
+	"staff-email":  "VERN_STAFF_EMAIL",
 }
 
 // bindFlags declares the configuration flags on fs.
@@ -55,6 +69,9 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.MasterKeyFile, "master-key", c.MasterKeyFile, "master key file; empty means DATA/master.key, created on first start [VERN_MASTER_KEY_FILE]")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or text [VERN_LOG_FORMAT]")
 	fs.StringVar(&c.WebhooksFile, "webhooks", c.WebhooksFile, "JSON file listing webhook sinks told of every consent change [VERN_WEBHOOKS_FILE]")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "public address of this Vern for links in emails, e.g. https://privacy.example.com; default http://ADDR [VERN_PUBLIC_URL]")
+	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "sender address of Vern's emails; default the policy's privacy contact [VERN_MAIL_FROM]")
+	fs.StringVar(&c.StaffEmail, "staff-email", c.StaffEmail, "who gets deadline reminders; default the policy's rights contact [VERN_STAFF_EMAIL]")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve Go profiling (pprof) on this loopback address, e.g. 127.0.0.1:6060 [VERN_DEBUG_ADDR]")
 }
 

@@ -87,6 +87,7 @@ func (m *Main) rootCommand() *cobra.Command {
 		m.importCommand(),
 		m.auditCommand(),
 		m.benchCommand(),
+		m.requestsCommand(),
 	)
 	return root
 }

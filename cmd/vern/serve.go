@@ -67,7 +67,7 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := web.New(web.Services{People: app.People, Policy: app.Policy, Auth: app.Auth, Consent: app.Consent, Audit: app.Audit},
+	srv := web.New(web.Services{People: app.People, Policy: app.Policy, Auth: app.Auth, Consent: app.Consent, Audit: app.Audit, Requests: app.Requests},
 		app.Log, web.Config{Registerer: reg, Gatherer: reg})
 
 	if cfg.DebugAddr != "" {
@@ -97,6 +97,21 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
+	queue, err := startJobs(ctx, bg, cfg, app)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		if err := queue.Stop(sctx); err != nil {
+			app.Log.Error("stop jobs", "error", err.Error())
+		}
+		queue.Close()
+	}()
+	if err := startMailer(bg, cfg, app); err != nil {
+		return err
+	}
 	go refreshPolicy(bg, app)
 	app.Consent.SetLogger(app.Log)
 	go app.Consent.Run(bg)         // the decision cache, kept coherent by the store's change feed

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/vernhq/vern/jobs"
+	"github.com/vernhq/vern/mail"
+	"github.com/vernhq/vern/request"
+)
+
+// Job kinds.
+const (
+	jobProcessRequest = "request.process"
+	jobRemind         = "request.remind"
+	jobResume         = "request.resume"
+)
+
+// sqlDB is a store that exposes its database handle.
+type sqlDB interface{ SQL() *sql.DB }
+
+// startJobs opens the job queue (River) beside the store, registers the
+// request jobs and starts working them. On SQLite the queue has a file of
+// its own in the data folder; on PostgreSQL it shares the database, so
+// every node works every node's jobs.
+func startJobs(ctx, bg context.Context, cfg Config, app *App) (*jobs.Queue, error) {
+	kind, _, err := cfg.backend()
+	if err != nil {
+		return nil, err
+	}
+	var db *sql.DB
+	engine := jobs.SQLite
+	if kind == "postgres" {
+		engine = jobs.Postgres
+		sd, ok := app.Store.(sqlDB)
+		if !ok {
+			return nil, fmt.Errorf("jobs: the store exposes no database handle")
+		}
+		db = sd.SQL()
+	} else {
+		if db, err = jobs.OpenSQLiteDB(filepath.Join(cfg.Data, "jobs.db")); err != nil {
+			return nil, err
+		}
+		prev := app.close
+		app.close = func() error { db.Close(); return prev() }
+	}
+	q, err := jobs.Open(ctx, jobs.Config{Engine: engine, DB: db, Logger: app.Log.With("component", "jobs")})
+	if err != nil {
+		return nil, err
+	}
+	q.Handle(jobProcessRequest, app.Requests.Process)
+	q.Handle(jobRemind, func(ctx context.Context, _ string) error {
+		_, err := app.Requests.Remind(ctx)
+		return err
+	})
+	q.Handle(jobResume, func(ctx context.Context, _ string) error {
+		_, err := app.Requests.Resume(ctx)
+		return err
+	})
+	q.Every(jobRemind, time.Hour, "staff")
+	q.Every(jobResume, 15*time.Minute, "all")
+	app.Requests.SetDispatch(func(ctx context.Context, id string) error { return q.Enqueue(ctx, jobProcessRequest, id) })
+	if err := q.Start(bg); err != nil {
+		q.Close()
+		return nil, err
+	}
+	// Requests verified while no node ran, or whose job was lost, go on now.
+	if _, err := app.Requests.Resume(ctx); err != nil {
+		app.Log.Error("resume requests", "error", err.Error())
+	}
+	return q, nil
+}
+
+// startMailer delivers the mail outbox over SMTP when a server is
+// configured; without one, mail waits in the outbox.
+func startMailer(bg context.Context, cfg Config, app *App) error {
+	if cfg.SMTPURL == "" {
+		app.Log.Warn("no SMTP server configured (VERN_SMTP_URL): emails wait in the outbox until one is")
+		return nil
+	}
+	from := cfg.MailFrom
+	if from == "" {
+		pol, _ := app.Policy.Current()
+		from = pol.Controller.Name + " <" + pol.PrivacyEmail() + ">"
+	}
+	sender, err := mail.NewSMTP(cfg.SMTPURL, from)
+	if err != nil {
+		return fmt.Errorf("smtp: %w", err)
+	}
+	m := request.NewMailer(app.Store, app.Keys, sender, app.Clock, app.Log.With("component", "mail"))
+	go m.Run(bg)
+	return nil
+}

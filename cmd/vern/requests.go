@@ -1,0 +1,155 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/calendar"
+	"github.com/vernhq/vern/policy"
+	"github.com/vernhq/vern/request"
+)
+
+// cliActor names the command line in request histories.
+const cliActor = "cli"
+
+func (m *Main) requestsCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "requests", Short: "Data-subject requests: list, show, extend, complete, reject"}
+
+	list := &cobra.Command{Use: "list", Short: "List requests by deadline, overdue first", Args: cobra.NoArgs}
+	listCfg := m.configFlags(list)
+	status := list.Flags().String("status", "open", "open, overdue, all, or one of "+fmt.Sprint(vern.RequestStatuses))
+	kind := list.Flags().String("kind", "", "only this kind of request")
+	limit := list.Flags().Int("limit", 100, "at most this many")
+	asJSON := list.Flags().Bool("json", false, "print JSON instead of a table")
+	list.RunE = func(cmd *cobra.Command, args []string) error {
+		app, err := m.openRequestsApp(cmd, *listCfg)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		st := *status
+		if st == "all" {
+			st = ""
+		}
+		rs, err := app.Requests.List(cmd.Context(), request.ListInput{Status: st, Kind: *kind, Limit: *limit})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(m, rs)
+		}
+		today := calendar.DateOf(app.Clock.Now()).String()
+		tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tRECEIVED\tDUE\t")
+		for _, r := range rs {
+			due := r.DueOn
+			if r.Overdue(today) {
+				due += " OVERDUE"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", r.ID, r.Kind, r.Status, r.ReceivedAt.In(calendar.Oslo()).Format("2006-01-02 15:04"), due)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stderr, "%d requests\n", len(rs))
+		return nil
+	}
+
+	show := &cobra.Command{Use: "show ID", Short: "Show a request and its history (as JSON: it holds the requester's email)", Args: cobra.ExactArgs(1)}
+	showCfg := m.configFlags(show)
+	show.RunE = func(cmd *cobra.Command, args []string) error {
+		app, err := m.openRequestsApp(cmd, *showCfg)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		r, err := app.Requests.Get(cmd.Context(), args[0])
+		if err != nil {
+			return err
+		}
+		h, err := app.Requests.History(cmd.Context(), args[0])
+		if err != nil {
+			return err
+		}
+		return writeJSON(m, struct {
+			*vern.Request
+			History []*vern.RequestEvent `json:"history"`
+		}{r, h})
+	}
+
+	extend := &cobra.Command{Use: "extend ID --reason TEXT", Short: "Extend the deadline by up to two months; the person is told why", Args: cobra.ExactArgs(1)}
+	extendCfg := m.configFlags(extend)
+	extendReason := extend.Flags().String("reason", "", "why the request needs more time (sent to the person)")
+	extend.RunE = func(cmd *cobra.Command, args []string) error {
+		app, err := m.openRequestsApp(cmd, *extendCfg)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		r, err := app.Requests.Extend(cmd.Context(), cliActor, args[0], *extendReason)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "requests: %s extended; now due %s (first deadline %s)\n", r.ID, r.DueOn, r.FirstDueOn)
+		return nil
+	}
+
+	complete := &cobra.Command{Use: "complete ID --resolution TEXT", Short: "Complete a request staff handled; the answer is mailed", Args: cobra.ExactArgs(1)}
+	completeCfg := m.configFlags(complete)
+	resolution := complete.Flags().String("resolution", "", "the answer the person gets")
+	complete.RunE = func(cmd *cobra.Command, args []string) error {
+		app, err := m.openRequestsApp(cmd, *completeCfg)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		r, err := app.Requests.Complete(cmd.Context(), cliActor, args[0], *resolution)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "requests: %s completed\n", r.ID)
+		return nil
+	}
+
+	reject := &cobra.Command{Use: "reject ID --reason TEXT", Short: "Reject a request; the reason and the right to complain are mailed", Args: cobra.ExactArgs(1)}
+	rejectCfg := m.configFlags(reject)
+	rejectReason := reject.Flags().String("reason", "", "why the request is refused (sent to the person)")
+	reject.RunE = func(cmd *cobra.Command, args []string) error {
+		app, err := m.openRequestsApp(cmd, *rejectCfg)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		r, err := app.Requests.Reject(cmd.Context(), cliActor, args[0], *rejectReason)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "requests: %s rejected\n", r.ID)
+		return nil
+	}
+	cmd.AddCommand(list, show, extend, complete, reject)
+	return cmd
+}
+
+// openRequestsApp opens the app with the policy in force loaded.
+func (m *Main) openRequestsApp(cmd *cobra.Command, cfg Config) (*App, error) {
+	app, err := openApp(cmd.Context(), cfg, m.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := app.Policy.Load(cmd.Context(), policy.Seed()); err != nil {
+		app.Close()
+		return nil, err
+	}
+	return app, nil
+}
+
+func writeJSON(m *Main, v any) error {
+	enc := json.NewEncoder(m.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

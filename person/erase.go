@@ -1,0 +1,132 @@
+package person
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/vernhq/vern"
+)
+
+// Erasure says what an erasure removed.
+type Erasure struct {
+	// Person is the person as they were just before erasure; the caller
+	// may use the email for a suppression entry, and must not keep it.
+	Person       *vern.Person
+	EmailIndex   []byte
+	Interactions int
+	Events       int
+}
+
+// Erase crypto-shreds a person (GDPR Art. 17): in one transaction it
+// deletes their interactions, clears the evidence of their ledger events,
+// and destroys their data key and sealed fields, leaving only a tombstone
+// with the id, so every copy of their encrypted data, backups included,
+// becomes unreadable. Each also function runs inside that transaction.
+//
+// Returns ENOTFOUND for an unknown or already erased person.
+func (s *Service) Erase(ctx context.Context, id string, also ...func(tx vern.Store, e *Erasure) error) (*Erasure, error) {
+	var out *Erasure
+	err := s.store.InTx(ctx, func(tx vern.Store) error {
+		out = nil
+		sp, err := tx.FindPersonByIDForUpdate(ctx, id)
+		if err != nil {
+			return notFound(err)
+		}
+		p, err := s.openWith(ctx, tx, sp)
+		if err != nil {
+			return err
+		}
+		e := &Erasure{Person: p, EmailIndex: sp.EmailIndex}
+		if e.Interactions, err = tx.DeleteInteractions(ctx, id); err != nil {
+			return err
+		}
+		if e.Events, err = tx.RedactConsentEvents(ctx, id); err != nil {
+			return err
+		}
+		if err := tx.ErasePerson(ctx, id, s.clock.Now()); err != nil {
+			return err
+		}
+		if err := announceEmailGone(ctx, tx, sp.EmailIndex); err != nil {
+			return err
+		}
+		// Decision caches forget the person on every node.
+		if err := tx.NotifyChange(ctx, vern.TopicLedger, id); err != nil {
+			return err
+		}
+		for _, fn := range also {
+			if err := fn(tx, e); err != nil {
+				return err
+			}
+		}
+		out = e
+		return nil
+	})
+	if err != nil {
+		if vern.ErrorCode(err) == vern.ENOTFOUND {
+			return nil, err
+		}
+		return nil, fmt.Errorf("erase person: %w", err)
+	}
+	if len(out.EmailIndex) > 0 {
+		s.ids.drop(hex.EncodeToString(out.EmailIndex))
+	}
+	return out, nil
+}
+
+// Hold keeps what the law requires of a person who asked for erasure and
+// removes the rest (GDPR Art. 17(3)(b)): their interactions are deleted,
+// their phone number cleared, and the last day of the hold recorded. Their
+// name, email and organisation stay sealed for the accounting documents
+// that name them. Each also function runs inside the transaction.
+//
+// Returns ENOTFOUND.
+func (s *Service) Hold(ctx context.Context, id, until string, also ...func(tx vern.Store, e *Erasure) error) (*Erasure, error) {
+	var out *Erasure
+	err := s.store.InTx(ctx, func(tx vern.Store) error {
+		out = nil
+		sp, err := tx.FindPersonByIDForUpdate(ctx, id)
+		if err != nil {
+			return notFound(err)
+		}
+		p, err := s.openWith(ctx, tx, sp)
+		if err != nil {
+			return err
+		}
+		e := &Erasure{Person: p, EmailIndex: sp.EmailIndex}
+		if e.Interactions, err = tx.DeleteInteractions(ctx, id); err != nil {
+			return err
+		}
+		if p.Phone != "" {
+			dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
+			if err != nil {
+				return fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
+			}
+			pd := vern.PersonalData{FirstName: p.FirstName, LastName: p.LastName, Email: p.Email}
+			if sp.Sealed, err = sealPersonal(dk, sp.ID, pd); err != nil {
+				return err
+			}
+			sp.UpdatedAt = s.clock.Now()
+			if err := tx.UpdatePerson(ctx, sp); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetPersonHold(ctx, id, until); err != nil {
+			return err
+		}
+		for _, fn := range also {
+			if err := fn(tx, e); err != nil {
+				return err
+			}
+		}
+		out = e
+		return nil
+	})
+	if err != nil {
+		if vern.ErrorCode(err) == vern.ENOTFOUND {
+			return nil, err
+		}
+		return nil, fmt.Errorf("hold person: %w", err)
+	}
+	return out, nil
+}

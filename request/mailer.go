@@ -1,0 +1,145 @@
+package request
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/keyring"
+	"github.com/vernhq/vern/mail"
+)
+
+// Sender sends emails; mail.SMTP implements it.
+type Sender interface {
+	// Send sends msgs and returns one error per message, nil when sent.
+	Send(ctx context.Context, msgs ...*mail.Message) []error
+}
+
+// Mail delivery limits.
+const (
+	mailBatch       = 100
+	mailLease       = 2 * time.Minute
+	MaxMailAttempts = 10
+	mailInterval    = 500 * time.Millisecond
+)
+
+// mailNever parks a message that will not be tried again.
+var mailNever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Mailer delivers the mail outbox over SMTP: claimed in batches, sent over
+// one connection per batch, each outcome recorded. A message is sent at
+// least once; one the server accepted is marked at once, so a connection
+// lost mid-batch resends only what was not accepted.
+type Mailer struct {
+	store  vern.MailStore
+	keys   *keyring.Keyring
+	sender Sender
+	clock  vern.Clock
+	log    *slog.Logger
+}
+
+// NewMailer returns a mailer.
+func NewMailer(store vern.MailStore, keys *keyring.Keyring, sender Sender, clock vern.Clock, log *slog.Logger) *Mailer {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Mailer{store: store, keys: keys, sender: sender, clock: clock, log: log}
+}
+
+// Run delivers due mail every half second until ctx ends, and at once
+// again while full batches keep coming.
+func (m *Mailer) Run(ctx context.Context) {
+	for {
+		sent, failed, err := m.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			m.log.Error("mail delivery", "error", err.Error())
+		}
+		if sent+failed == mailBatch {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(mailInterval):
+		}
+	}
+}
+
+// RunOnce delivers one batch of due mail.
+func (m *Mailer) RunOnce(ctx context.Context) (sent, failed int, err error) {
+	claimed, err := m.store.ClaimMail(ctx, m.clock.Now(), mailBatch, mailLease)
+	if err != nil {
+		return 0, 0, fmt.Errorf("claim mail: %w", err)
+	}
+	if len(claimed) == 0 {
+		return 0, 0, nil
+	}
+	var msgs []*mail.Message
+	var ready []*vern.SealedMail
+	var errs []error
+	for _, sm := range claimed {
+		msg, err := m.render(sm)
+		if err != nil {
+			// A message that cannot be opened or rendered never will be.
+			failed++
+			errs = append(errs, m.fail(ctx, sm, "render: "+err.Error(), true))
+			continue
+		}
+		msgs, ready = append(msgs, msg), append(ready, sm)
+	}
+	if len(msgs) == 0 {
+		return 0, failed, errors.Join(errs...)
+	}
+	results := m.sender.Send(ctx, msgs...)
+	for i, sm := range ready {
+		if results[i] == nil {
+			if err := m.store.MarkMailSent(ctx, sm.ID, m.clock.Now()); err != nil {
+				errs = append(errs, fmt.Errorf("mark mail %s sent: %w", sm.ID, err))
+			}
+			sent++
+			continue
+		}
+		failed++
+		var se *mail.SendError
+		permanent := errors.As(results[i], &se) && !se.Temporary
+		errs = append(errs, m.fail(ctx, sm, results[i].Error(), permanent))
+	}
+	return sent, failed, errors.Join(errs...)
+}
+
+func (m *Mailer) render(sm *vern.SealedMail) (*mail.Message, error) {
+	if sm.Sealed == nil {
+		return nil, errors.New("content erased")
+	}
+	v, err := mail.Open(m.keys, sm)
+	if err != nil {
+		return nil, err
+	}
+	return mail.Render(*v)
+}
+
+// fail records a failed attempt; permanent failures and the last attempt
+// park the message. problem never holds an address.
+func (m *Mailer) fail(ctx context.Context, sm *vern.SealedMail, problem string, permanent bool) error {
+	attempts := sm.Attempts + 1
+	next := m.clock.Now().Add(mailBackoff(attempts))
+	if permanent || attempts >= MaxMailAttempts {
+		next = mailNever
+		m.log.Error("mail abandoned", "mail_id", sm.ID, "template", sm.Template, "attempts", attempts, "last_error", problem)
+	} else {
+		m.log.Warn("mail delivery failed", "mail_id", sm.ID, "template", sm.Template, "attempts", attempts, "last_error", problem)
+	}
+	if err := m.store.MarkMailFailed(ctx, sm.ID, attempts, next, problem); err != nil {
+		return fmt.Errorf("mark mail %s failed: %w", sm.ID, err)
+	}
+	return nil
+}
+
+// mailBackoff doubles from 30 seconds up to an hour.
+func mailBackoff(attempts int) time.Duration {
+	d := 30 * time.Second << min(attempts-1, 7)
+	return min(d, time.Hour)
+}

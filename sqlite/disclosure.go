@@ -1,0 +1,88 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/vernhq/vern"
+)
+
+// RecordDisclosures stores ds in order, all or none.
+func (s *store) RecordDisclosures(ctx context.Context, ds ...*vern.Disclosure) error {
+	args := make([][]any, len(ds)) // encoded once, outside fn, which may run twice
+	for i, d := range ds {
+		cats, err := encodeCategories(d.Categories)
+		if err != nil {
+			return err
+		}
+		args[i] = []any{d.ID, d.PersonID, d.Recipient, cats, d.Purpose, d.Reason, formatTime(d.At)}
+	}
+	insert := func(tx *store) error {
+		for _, a := range args {
+			_, err := tx.exec(ctx, `INSERT INTO disclosures (id, person_id, recipient, categories, purpose, reason, at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, a...)
+			if err != nil {
+				return fmt.Errorf("insert disclosure: %w", translateErr(err))
+			}
+		}
+		return nil
+	}
+	if len(args) <= 1 {
+		return insert(s)
+	}
+	return s.InTx(ctx, func(tx vern.Store) error { return insert(tx.(*store)) })
+}
+
+// FindDisclosures returns a person's disclosures, oldest first; those of
+// the same instant in the order they were recorded.
+func (s *store) FindDisclosures(ctx context.Context, personID string) ([]*vern.Disclosure, error) {
+	rows, err := s.readRows(ctx, `SELECT id, person_id, recipient, categories, purpose, reason, at FROM disclosures
+		WHERE person_id = ? ORDER BY at, seq`, personID)
+	if err != nil {
+		return nil, fmt.Errorf("find disclosures: %w", translateErr(err))
+	}
+	out, err := scanRows(rows, func(row scanner) (*vern.Disclosure, error) {
+		var d vern.Disclosure
+		var cats, at string
+		if err := row.Scan(&d.ID, &d.PersonID, &d.Recipient, &cats, &d.Purpose, &d.Reason, &at); err != nil {
+			return nil, translateErr(err)
+		}
+		var err error
+		if d.Categories, err = decodeCategories(cats); err != nil {
+			return nil, err
+		}
+		if d.At, err = parseTime(at); err != nil {
+			return nil, err
+		}
+		return &d, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find disclosures: %w", err)
+	}
+	return out, nil
+}
+
+// encodeCategories stores categories as a JSON array, "[]" for none.
+func encodeCategories(cats []string) (string, error) {
+	if len(cats) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(cats)
+	if err != nil {
+		return "", fmt.Errorf("encode disclosure categories: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeCategories reads the JSON array back; an empty one is nil.
+func decodeCategories(s string) ([]string, error) {
+	var cats []string
+	if err := json.Unmarshal([]byte(s), &cats); err != nil {
+		return nil, fmt.Errorf("decode stored disclosure categories: %w", err)
+	}
+	if len(cats) == 0 {
+		cats = nil
+	}
+	return cats, nil
+}
