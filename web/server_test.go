@@ -22,6 +22,7 @@ import (
 	"github.com/vernhq/vern/person"
 	"github.com/vernhq/vern/policy"
 	"github.com/vernhq/vern/publish"
+	"github.com/vernhq/vern/request"
 	"github.com/vernhq/vern/web"
 )
 
@@ -33,6 +34,10 @@ type testServer struct {
 	logs  *bytes.Buffer
 	web   *web.Server
 	audit *audit.Recorder
+
+	store    vern.Store
+	keys     *keyring.Keyring
+	requests *request.Service
 }
 
 func mustServer(t *testing.T) *testServer {
@@ -77,11 +82,13 @@ func mustServerWith(t testing.TB, store vern.Store, rate float64) *testServer {
 	rec := audit.New(store, clock, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	cons := consent.New(store, people, pol, keys, clock)
 	cons.SetTrailVerifier(rec)
-	srv := web.New(web.Services{People: people, Policy: pol, Auth: au, Consent: cons, Audit: rec},
+	reqs := request.New(request.Config{Store: store, Keys: keys, People: people, Ledger: cons, Policy: pol, Clock: clock,
+		BaseURL: "https://privacy.example.test"})
+	srv := web.New(web.Services{People: people, Policy: pol, Auth: au, Consent: cons, Audit: rec, Requests: reqs},
 		slog.New(slog.NewJSONHandler(logs, nil)), web.Config{PublicRate: rate})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &testServer{Server: ts, token: secret, logs: logs, web: srv, audit: rec}
+	return &testServer{Server: ts, token: secret, logs: logs, web: srv, audit: rec, store: store, keys: keys, requests: reqs}
 }
 
 // doTB sends a request with the admin token.

@@ -103,3 +103,9 @@ func Each(t *testing.T, f func(t *testing.T, s vern.Store)) {
 	t.Run("sqlite", func(t *testing.T) { f(t, SQLite(t)) })
 	t.Run("postgres", func(t *testing.T) { f(t, Postgres(t)) })
 }
+
+// IsPostgres reports whether s is a PostgreSQL store.
+func IsPostgres(s vern.Store) bool {
+	_, ok := s.(*postgres.DB)
+	return ok
+}
