@@ -33,8 +33,9 @@ func MaxAttempts(n int) EnqueueOption {
 // pendingStates are the states in which a job blocks another with the same
 // kind and key. A finished job (completed, cancelled or discarded) does not,
 // so work can be asked for again once the last run is over. A running job
-// does: a change made while it runs must be picked up by the handler itself
-// or by a later Enqueue.
+// does (River requires it), until River records its completion a few
+// milliseconds after the handler returns: a change made meanwhile must be
+// picked up by the handler itself or by a periodic reconciliation.
 func pendingStates() []rivertype.JobState {
 	return []rivertype.JobState{
 		rivertype.JobStateAvailable,

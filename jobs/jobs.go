@@ -58,9 +58,10 @@ type Runner interface {
 	// Handle registers fn as the handler of kind. It panics on an empty or
 	// already registered kind, as http.ServeMux does for patterns.
 	Handle(kind string, fn func(ctx context.Context, key string) error)
-	// Enqueue stores a job to run fn(ctx, key) for kind's handler. It does
+	// Enqueue stores a job that calls kind's handler with key. It does
 	// nothing when the same kind and key are already waiting, scheduled,
-	// retrying or running.
+	// retrying or running. It fails when kind has no handler or the jobs
+	// database does.
 	Enqueue(ctx context.Context, kind, key string, opts ...EnqueueOption) error
 }
 
@@ -74,7 +75,9 @@ type Config struct {
 	// file of its own, opened with OpenSQLiteDB: River writes often, and in
 	// the main file it would contend with Vern's single writer. For
 	// PostgreSQL it is the shared pgx stdlib pool; River's tables go into
-	// the connection's current schema. The caller closes DB after Close.
+	// the connection's current schema, and River uses a few of the pool's
+	// connections at once (Migrate needs two). The caller closes DB after
+	// Close.
 	DB *sql.DB
 	// Logger receives the Queue's logs and River's warnings and errors.
 	// Nil discards them.
@@ -95,8 +98,8 @@ type Config struct {
 	// rescue), or after JobTimeout plus an hour if that is longer.
 	JobTimeout time.Duration
 	// Backoff returns the delay before attempt+1 after attempt failed. Nil
-	// uses River's attempt⁴ seconds with jitter (1 s, 16 s, 81 s, ... about
-	// 4.5 h in total over 10 attempts).
+	// uses River's attempt⁴ seconds ±10 % (1 s, 16 s, 81 s, ...: about
+	// 4.3 h from the first to the tenth attempt).
 	Backoff func(attempt int) time.Duration
 }
 
@@ -105,14 +108,14 @@ type Queue struct {
 	client   *river.Client[*sql.Tx]
 	logger   *slog.Logger
 	backoff  func(attempt int) time.Duration
-	maxTries int
 	listener *pgxpool.Pool // nil unless PostgreSQL notifications are used
 
-	mu       sync.RWMutex
+	mu       sync.RWMutex // guards handlers and periodic
 	handlers map[string]func(ctx context.Context, key string) error
 	periodic map[string]bool // kind+"\x00"+key of each Every
-	started  bool
 
+	runMu     sync.Mutex // serialises Start and Stop
+	started   bool
 	closeOnce sync.Once
 }
 
@@ -129,7 +132,6 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 	q := &Queue{
 		logger:   cfg.Logger,
 		backoff:  cfg.Backoff,
-		maxTries: cfg.MaxAttempts,
 		handlers: make(map[string]func(context.Context, string) error),
 		periodic: make(map[string]bool),
 	}
@@ -200,8 +202,8 @@ func (cfg Config) withDefaults() (Config, error) {
 // carries values: the Queue runs until Stop or Close, so that a cancelled
 // ctx cannot begin a shutdown without a deadline.
 func (q *Queue) Start(ctx context.Context) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
+	q.runMu.Lock()
+	defer q.runMu.Unlock()
 	if q.started {
 		return errors.New("jobs: queue already started")
 	}
@@ -221,13 +223,12 @@ const hardStopTimeout = 10 * time.Second
 // jobs cut short this way are retried later, by this node or another. It
 // returns ctx's error if handlers were still running at its deadline.
 func (q *Queue) Stop(ctx context.Context) error {
-	q.mu.Lock()
-	started := q.started
-	q.started = false
-	q.mu.Unlock()
-	if !started {
+	q.runMu.Lock()
+	defer q.runMu.Unlock()
+	if !q.started {
 		return nil
 	}
+	q.started = false
 	err := q.client.Stop(ctx)
 	if err == nil {
 		return nil

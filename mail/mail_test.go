@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/mail"
@@ -80,7 +81,7 @@ func TestSendOverOneConnection(t *testing.T) {
 		if r.From != "privacy@example.com" {
 			t.Errorf("envelope sender = %q, want privacy@example.com", r.From)
 		}
-		if r.Header("From") != from {
+		if a, err := mail.ParseAddress(r.Header("From")); err != nil || a.Name != "Vern Personvern" || a.Address != "privacy@example.com" {
 			t.Errorf("From = %q, want %q", r.Header("From"), from)
 		}
 		if _, err := mail.ParseDate(r.Header("Date")); err != nil {
@@ -122,8 +123,8 @@ func TestSendOverOneConnection(t *testing.T) {
 	if got := first.Header("X-Vern-Request"); got != "R-7K2M" {
 		t.Errorf("X-Vern-Request = %q, want R-7K2M", got)
 	}
-	if got := got[1].Header("To"); got != "Ola Nordmann <ola@example.org>" {
-		t.Errorf("To = %q, want the name kept", got)
+	if a, err := mail.ParseAddress(got[1].Header("To")); err != nil || a.Name != "Ola Nordmann" {
+		t.Errorf("To = %q, want the name kept", got[1].Header("To"))
 	}
 
 	last := got[2]
@@ -285,6 +286,42 @@ func TestSendTLSRequired(t *testing.T) {
 	}
 }
 
+func TestSendTLS(t *testing.T) {
+	tests := []struct {
+		name   string
+		opt    smtptest.Option
+		suffix string
+	}{
+		{"starttls required", smtptest.StartTLS(), "?tls=required"},
+		{"starttls opportunistic", smtptest.StartTLS(), ""},
+		{"smtps", smtptest.ImplicitTLS(), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sink := smtptest.Start(t, tt.opt, smtptest.RequireAuth("vern", "s3cret"))
+			u := strings.Replace(sink.URL(), "://", "://vern:s3cret@", 1) + tt.suffix
+
+			untrusted := MustNewSMTP(t, u)
+			if se := sendError(t, 0, untrusted.Send(context.Background(), plain("a@example.org"))[0]); se.Stage != "connect" {
+				t.Errorf("untrusted certificate: %+v, want a connect error", se)
+			}
+
+			s := MustNewSMTP(t, u)
+			s.TLSConfig = &tls.Config{RootCAs: sink.RootCAs()}
+			wantNoErrors(t, s.Send(context.Background(), plain("a@example.org"), plain("b@example.org")), 2)
+			got := sink.WaitFor(2, 5*time.Second)
+			for _, r := range got {
+				if !r.TLS || r.User != "vern" {
+					t.Errorf("TLS, User = %v, %q; want true, vern", r.TLS, r.User)
+				}
+			}
+			if got[0].Conn != got[1].Conn {
+				t.Errorf("messages came on connections %d and %d, want one", got[0].Conn, got[1].Conn)
+			}
+		})
+	}
+}
+
 func TestSendAuth(t *testing.T) {
 	sink := smtptest.Start(t, smtptest.RequireAuth("vern", "hemmelig/passord"))
 	host := strings.TrimPrefix(sink.URL(), "smtp://")
@@ -391,7 +428,8 @@ func TestNewSMTP(t *testing.T) {
 		{"bad port", "smtp://mail.example.com:99999", "port must be a number"},
 		{"no host", "smtp://:587", "no host"},
 		{"path", "smtp://user:" + secret + "@mail.example.com:587/x", "unexpected path"},
-		{"unknown param", "smtp://mail.example.com:587?auth=plain", `unknown parameter "auth"`},
+		{"unknown param", "smtp://mail.example.com:587?auth=plain", "unknown parameter"},
+		{"bad query", "smtp://mail.example.com:587?tls=%zz", "malformed query"},
 		{"bad tls", "smtp://mail.example.com:587?tls=yes", "tls must be required, opportunistic or none"},
 		{"tls on smtps", "smtps://mail.example.com:465?tls=none", "smtps:// always uses TLS"},
 		{"user only", "smtp://user@mail.example.com:587", "both a user and a password"},

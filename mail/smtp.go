@@ -10,8 +10,8 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
-	"net/url"
 	"net/textproto"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +40,10 @@ type SMTP struct {
 	// Timeout bounds each SMTP command; zero means DefaultTimeout. The
 	// context given to Send bounds the whole batch.
 	Timeout time.Duration
+	// TLSConfig, if set, is used for STARTTLS and smtps instead of the
+	// system's roots, such as to trust a private CA. ServerName defaults
+	// to the URL's host.
+	TLSConfig *tls.Config
 
 	host        string
 	port        int
@@ -85,7 +89,7 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 	if u.Opaque != "" || u.Host == "" || u.Hostname() == "" {
 		return nil, errors.New("parse SMTP URL: no host; want smtp://host:port")
 	}
-	if u.Path != "" && u.Path != "/" || u.Fragment != "" {
+	if (u.Path != "" && u.Path != "/") || u.Fragment != "" {
 		return nil, errors.New("parse SMTP URL: unexpected path or fragment; want smtp://host:port")
 	}
 	s.host = u.Hostname()
@@ -103,7 +107,11 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 		}
 		s.user, s.pass = u.User.Username(), pass
 	}
-	if err := s.parseQuery(u.Query()); err != nil {
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, errors.New("parse SMTP URL: malformed query")
+	}
+	if err := s.parseQuery(q); err != nil {
 		return nil, err
 	}
 
@@ -119,7 +127,7 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 func (s *SMTP) parseQuery(q url.Values) error {
 	for k, v := range q {
 		if k != "tls" {
-			return fmt.Errorf("parse SMTP URL: unknown parameter %q; only tls is known", k)
+			return errors.New("parse SMTP URL: unknown parameter; only tls is known")
 		}
 		if len(v) != 1 {
 			return errors.New("parse SMTP URL: tls given more than once")
@@ -234,6 +242,7 @@ func (s *SMTP) dial(ctx context.Context) (send func(*gomail.Msg) error, hangUp f
 		gomail.WithPort(s.port),
 		gomail.WithTimeout(timeout),
 		gomail.WithTLSPolicy(s.tlsPolicy),
+		gomail.WithTLSConfig(s.tlsConfig()),
 		gomail.WithDialContextFunc(dialer),
 	}
 	if s.implicitTLS {
@@ -273,8 +282,22 @@ func (s *SMTP) dialConn(ctx context.Context, network, addr string) (net.Conn, er
 	if !s.implicitTLS {
 		return d.DialContext(ctx, network, addr)
 	}
-	td := &tls.Dialer{NetDialer: d, Config: &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}}
+	td := &tls.Dialer{NetDialer: d, Config: s.tlsConfig()}
 	return td.DialContext(ctx, network, addr)
+}
+
+func (s *SMTP) tlsConfig() *tls.Config {
+	cfg := &tls.Config{}
+	if s.TLSConfig != nil {
+		cfg = s.TLSConfig.Clone()
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = s.host
+	}
+	if cfg.MinVersion == 0 {
+		cfg.MinVersion = tls.VersionTLS12
+	}
+	return cfg
 }
 
 // build turns m into a go-mail message. Its errors name no address.

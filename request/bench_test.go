@@ -165,4 +165,3 @@ func BenchmarkErasure(b *testing.B) {
 		}
 	}
 }
-

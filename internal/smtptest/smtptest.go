@@ -1,13 +1,21 @@
 // Package smtptest runs an in-process SMTP server that keeps what it
-// receives, for tests in any package. It listens on 127.0.0.1 without TLS
-// and accepts authentication in the clear, so it must never face a network.
+// receives, for tests in any package. It listens on 127.0.0.1, without
+// TLS unless asked, and accepts authentication in the clear, so it must
+// never face a network.
 package smtptest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"io"
 	"log"
+	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -28,10 +36,12 @@ import (
 type Option func(*config)
 
 type config struct {
-	rejects   map[int]int // DATA number → reply code
-	dropAfter int
-	user      string
-	pass      string
+	rejects     map[int]int // DATA number → reply code
+	dropAfter   int
+	user        string
+	pass        string
+	startTLS    bool
+	implicitTLS bool
 }
 
 // RejectNth makes the nth DATA command (counting from 1, over all
@@ -56,6 +66,18 @@ func RequireAuth(user, pass string) Option {
 	return func(c *config) { c.user, c.pass = user, pass }
 }
 
+// StartTLS makes the server offer STARTTLS with a certificate for
+// 127.0.0.1 that only RootCAs trusts.
+func StartTLS() Option {
+	return func(c *config) { c.startTLS = true }
+}
+
+// ImplicitTLS makes the server speak TLS from the start, as for smtps://
+// URLs, with a certificate that only RootCAs trusts.
+func ImplicitTLS() Option {
+	return func(c *config) { c.implicitTLS = true }
+}
+
 // Received is a message as the server received it.
 type Received struct {
 	From string   // envelope sender
@@ -63,16 +85,20 @@ type Received struct {
 	Data []byte   // the message as sent, with CRLF line ends
 	// User is the name the client authenticated as, or "".
 	User string
-	// Conn numbers the connection the message came on, from 1, so a test
-	// can tell whether messages shared one.
+	// Conn numbers the SMTP session the message came in, from 1, so a
+	// test can tell whether messages shared a connection. STARTTLS starts
+	// a new session on the same connection.
 	Conn int
+	// TLS reports whether the message came encrypted.
+	TLS bool
 }
 
 // Server is a running test SMTP server.
 type Server struct {
-	tb   testing.TB
-	cfg  config
-	addr string
+	tb    testing.TB
+	cfg   config
+	addr  string
+	roots *x509.CertPool
 
 	mu      sync.Mutex
 	msgs    []Received
@@ -98,6 +124,17 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	s.addr = l.Addr().String()
 
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
+	if s.cfg.startTLS || s.cfg.implicitTLS {
+		cfg, roots, err := selfSigned()
+		if err != nil {
+			tb.Fatalf("smtptest: certificate: %v", err)
+		}
+		s.roots = roots
+		srv.TLSConfig = cfg
+		if s.cfg.implicitTLS {
+			l = tls.NewListener(l, cfg)
+		}
+	}
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
 	srv.EnableSMTPUTF8 = true
@@ -116,13 +153,25 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	}()
 	tb.Cleanup(func() {
 		_ = srv.Close()
+		// Close misses the listener when Serve has not registered it yet.
+		_ = l.Close()
 		<-done
 	})
 	return s
 }
 
-// URL returns the address to send to, as smtp://127.0.0.1:PORT.
-func (s *Server) URL() string { return "smtp://" + s.addr }
+// URL returns the address to send to, as smtp://127.0.0.1:PORT, or
+// smtps:// with ImplicitTLS.
+func (s *Server) URL() string {
+	if s.cfg.implicitTLS {
+		return "smtps://" + s.addr
+	}
+	return "smtp://" + s.addr
+}
+
+// RootCAs returns the pool that trusts the server's certificate, or nil
+// without StartTLS or ImplicitTLS.
+func (s *Server) RootCAs() *x509.CertPool { return s.roots }
 
 // Addr returns the host:port the server listens on.
 func (s *Server) Addr() string { return s.addr }
@@ -231,7 +280,9 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	code, drop := ss.s.accept(Received{From: ss.from, To: slices.Clone(ss.to), Data: data, User: ss.user, Conn: ss.connNo})
+	_, isTLS := ss.conn.TLSConnectionState()
+	code, drop := ss.s.accept(Received{From: ss.from, To: slices.Clone(ss.to), Data: data,
+		User: ss.user, Conn: ss.connNo, TLS: isTLS})
 	if code != 0 {
 		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCodeNotSet, Message: "Rejected by smtptest"}
 	}
@@ -250,6 +301,40 @@ func (ss *session) Reset() {
 }
 
 func (ss *session) Logout() error { return nil }
+
+// selfSigned makes a short-lived certificate for 127.0.0.1 and localhost
+// and a pool that trusts it.
+func selfSigned() (*tls.Config, *x509.CertPool, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "smtptest"},
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, err
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+	cfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
+	return cfg, roots, nil
+}
 
 // Header returns the first value of the named header, with RFC 2047
 // encoded words decoded, or "" if there is none.
@@ -322,4 +407,3 @@ func findPart(h textproto.MIMEHeader, body io.Reader, mediaType string) (string,
 	}
 	return string(b), true
 }
-

@@ -1,6 +1,7 @@
 package smtptest_test
 
 import (
+	"crypto/tls"
 	"errors"
 	"runtime"
 	"strings"
@@ -206,4 +207,50 @@ func TestWaitForTimeout(t *testing.T) {
 	if tb.msg == "" {
 		t.Error("WaitFor did not fail the test on timeout")
 	}
+}
+
+func TestTLS(t *testing.T) {
+	t.Run("starttls", func(t *testing.T) {
+		srv := smtptest.Start(t, smtptest.StartTLS())
+		c, err := smtp.DialStartTLS(srv.Addr(), &tls.Config{RootCAs: srv.RootCAs(), ServerName: "127.0.0.1"})
+		if err != nil {
+			t.Fatalf("DialStartTLS: %v", err)
+		}
+		defer c.Close()
+		if err := sendOne(c, "a@example.org", rawMessage); err != nil {
+			t.Fatalf("send: %v", err)
+		}
+		if !srv.WaitFor(1, 5*time.Second)[0].TLS {
+			t.Error("message did not come over TLS")
+		}
+	})
+	t.Run("implicit", func(t *testing.T) {
+		srv := smtptest.Start(t, smtptest.ImplicitTLS())
+		if !strings.HasPrefix(srv.URL(), "smtps://127.0.0.1:") {
+			t.Errorf("URL() = %q, want smtps://127.0.0.1:PORT", srv.URL())
+		}
+		c, err := smtp.DialTLS(srv.Addr(), &tls.Config{RootCAs: srv.RootCAs(), ServerName: "127.0.0.1"})
+		if err != nil {
+			t.Fatalf("DialTLS: %v", err)
+		}
+		defer c.Close()
+		if err := sendOne(c, "a@example.org", rawMessage); err != nil {
+			t.Fatalf("send: %v", err)
+		}
+		if !srv.WaitFor(1, 5*time.Second)[0].TLS {
+			t.Error("message did not come over TLS")
+		}
+	})
+	t.Run("plain by default", func(t *testing.T) {
+		srv := smtptest.Start(t)
+		if srv.RootCAs() != nil {
+			t.Error("RootCAs() is set without TLS")
+		}
+		if errs := send(t, srv.Addr(), nil, "a@example.org", rawMessage); errs[0] != nil {
+			t.Fatalf("send: %v", errs[0])
+		}
+		if srv.WaitFor(1, 5*time.Second)[0].TLS {
+			t.Error("message came over TLS, want plain")
+		}
+	})
 }
