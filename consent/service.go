@@ -204,6 +204,12 @@ func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEv
 			if err := tx.LockLedger(ctx, false); err != nil {
 				return err
 			}
+			// Locking the person serialises appends to one chain across
+			// nodes (they queue instead of clashing on the next seq), and
+			// refuses an unknown or erased person.
+			if _, err := tx.FindPersonByIDForUpdate(ctx, personID); err != nil {
+				return err
+			}
 			// Microseconds: PostgreSQL keeps no more, and the hash covers the time.
 			e.At = s.clock.Now().Truncate(time.Microsecond)
 			last, err := s.lastEvent(ctx, tx, personID, check)
