@@ -389,3 +389,29 @@ func TestDirectTransfer(t *testing.T) {
 		}
 	})
 }
+
+func TestWaitingOnThePerson(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s vern.Store) {
+		f := newFixture(t, s)
+		ctx := context.Background()
+		f.person(t, "vent@example.test")
+		r := f.submitVerified(t, request.Input{Kind: vern.RequestAccess, Email: "vent@example.test"})
+		if _, err := f.svc.Continue(ctx, "token:staff", r.ID, "go on"); vern.ErrorCode(err) != vern.ECONFLICT {
+			t.Fatalf("continue a request that is not waiting: %v", err)
+		}
+		w, err := f.svc.Await(ctx, "token:staff", r.ID, "asked which account the request is about")
+		if err != nil || w.Status != vern.StatusWaiting {
+			t.Fatalf("await: %+v %v", w, err)
+		}
+		// Fulfilment does not run while the request waits.
+		if got := f.process(t, r.ID); got.Status != vern.StatusWaiting {
+			t.Fatalf("processed while waiting: %s", got.Status)
+		}
+		if _, err := f.svc.Continue(ctx, "token:staff", r.ID, "the person answered"); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.process(t, r.ID); got.Status != vern.StatusCompleted {
+			t.Fatalf("after continuing: %s", got.Status)
+		}
+	})
+}

@@ -44,6 +44,7 @@ func newFixture(t testing.TB, s vern.Store, opts ...fixtureOption) *fixture {
 	if _, err := pol.Load(context.Background(), policy.Seed()); err != nil {
 		t.Fatal(err)
 	}
+
 	people := person.New(s, keys, clock)
 	ledger := consent.New(s, people, pol, keys, clock)
 	tl := &trailLog{}

@@ -255,6 +255,67 @@ func (s *Service) closingMail(ctx context.Context, tx vern.Store, r *vern.Reques
 	return s.enqueueMail(ctx, tx, r.ID, vern.Mail{To: r.Email, Template: vern.MailCompletion, Language: r.Language, Vars: vars})
 }
 
+// Await marks a request as waiting on the person, for example for more
+// information; note says what for and must not hold personal data. The
+// deadline does not stop.
+//
+// Returns EINVALID, ENOTFOUND and ECONFLICT for a request that is not
+// verified, or is closed.
+func (s *Service) Await(ctx context.Context, actor, id, note string) (*vern.Request, error) {
+	return s.transition(ctx, actor, id, vern.StatusWaiting, note)
+}
+
+// Continue takes a waiting request up again.
+//
+// Returns EINVALID, ENOTFOUND and ECONFLICT for a request that is not
+// waiting.
+func (s *Service) Continue(ctx context.Context, actor, id, note string) (*vern.Request, error) {
+	r, err := s.transition(ctx, actor, id, vern.StatusInProgress, note)
+	if err == nil {
+		s.schedule(ctx, r.ID)
+	}
+	return r, err
+}
+
+func (s *Service) transition(ctx context.Context, actor, id, to, note string) (*vern.Request, error) {
+	note = strings.TrimSpace(note)
+	var fs vern.Fields
+	if note == "" {
+		fs.Add("note", "required", "Say why, for the request's history.")
+	} else if len(note) > 500 {
+		fs.Add("note", "too_long", "The note is at most 500 bytes.")
+	} else {
+		guard(&fs, "note", note)
+	}
+	if err := fs.Err(); err != nil {
+		return nil, err
+	}
+	var out *vern.Request
+	err := s.store.InTx(ctx, func(tx vern.Store) error {
+		sr, err := tx.FindRequestForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		r, err := s.open(sr)
+		if err != nil {
+			return err
+		}
+		if to == vern.StatusInProgress && r.Status != vern.StatusWaiting {
+			return vern.Errorf(vern.ECONFLICT, "Only a waiting request can be continued.")
+		}
+		if err := s.move(ctx, tx, r, sr, to, actor, note, ""); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return nil, s.wrap("move request", err)
+	}
+	s.trailRecord(out.PersonID, actor, vern.AccessUpdate, "request "+out.Kind+" "+to, nil)
+	return out, nil
+}
+
 // wrap passes application errors through and wraps the rest.
 func (s *Service) wrap(op string, err error) error {
 	switch vern.ErrorCode(err) {

@@ -277,8 +277,6 @@ func (s *Service) intake(ctx context.Context, in Input) (*draft, string, error) 
 		fs.Add("kind", "required", "The request kind is required.")
 	case !vern.ValidRequestKind(in.Kind):
 		fs.Add("kind", "unknown", "The kind must be one of access, rectification, erasure, restriction, objection, portability, withdrawal or complaint.")
-	case in.Kind != vern.RequestComplaint && !pol.AllowsRight(policy.RightKind(in.Kind)):
-		fs.Add("kind", "not_offered", "The privacy policy does not offer this kind of request.")
 	}
 	email := strings.TrimSpace(in.Email)
 	if email == "" {

@@ -43,6 +43,13 @@ type resolutionInput struct {
 	}
 }
 
+type noteInput struct {
+	ID   string `path:"id" maxLength:"64" doc:"The request's id."`
+	Body struct {
+		Note string `json:"note" maxLength:"500" doc:"Why, for the request's history; no personal data."`
+	}
+}
+
 type listRequestsInput struct {
 	Status   string `query:"status" maxLength:"20" doc:"open, overdue, or one status; all when absent."`
 	Kind     string `query:"kind" maxLength:"20"`
@@ -254,6 +261,31 @@ func (s *Server) registerRequestAPI() {
 		Security:    adminSecurity, MaxBodyBytes: 16 << 10, Errors: requestErrors,
 	}, func(ctx context.Context, in *reasonInput) (*requestBody, error) {
 		r, err := s.Requests.Reject(ctx, actorOf(ctx), in.ID, in.Body.Reason)
+		if err != nil {
+			return nil, err
+		}
+		return &requestBody{Body: r}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "await-request", Method: http.MethodPost, Path: "/v1/requests/{id}/wait", Tags: []string{"Requests"},
+		Summary:     "Mark a request as waiting on the person",
+		Description: "The note (no personal data) goes into the request's history. The deadline keeps running.",
+		Security:    adminSecurity, MaxBodyBytes: 4 << 10, Errors: requestErrors,
+	}, func(ctx context.Context, in *noteInput) (*requestBody, error) {
+		r, err := s.Requests.Await(ctx, actorOf(ctx), in.ID, in.Body.Note)
+		if err != nil {
+			return nil, err
+		}
+		return &requestBody{Body: r}, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "continue-request", Method: http.MethodPost, Path: "/v1/requests/{id}/continue", Tags: []string{"Requests"},
+		Summary:  "Take a waiting request up again; fulfilment resumes in the background",
+		Security: adminSecurity, MaxBodyBytes: 4 << 10, Errors: requestErrors,
+	}, func(ctx context.Context, in *noteInput) (*requestBody, error) {
+		r, err := s.Requests.Continue(ctx, actorOf(ctx), in.ID, in.Body.Note)
 		if err != nil {
 			return nil, err
 		}

@@ -131,7 +131,41 @@ func (m *Main) requestsCommand() *cobra.Command {
 		fmt.Fprintf(m.Stdout, "requests: %s rejected\n", r.ID)
 		return nil
 	}
-	cmd.AddCommand(list, show, extend, complete, reject)
+	open := &cobra.Command{Use: "open --kind KIND (--email EMAIL | --person-id ID)", Short: "Open a request on a person's behalf; with --skip-reason a known person needs no code", Args: cobra.NoArgs}
+	openCfg := m.configFlags(open)
+	var in request.StaffInput
+	open.Flags().StringVar(&in.Kind, "kind", "", "access, rectification, erasure, restriction, objection, portability, withdrawal or complaint")
+	open.Flags().StringVar(&in.Email, "email", "", "the requester's email")
+	open.Flags().StringVar(&in.PersonID, "person-id", "", "the person the request is about")
+	open.Flags().StringVar(&in.Language, "language", "", "nb or en")
+	open.Flags().StringVar(&in.Details.Message, "message", "", "the person's own words (a complaint, for example)")
+	open.Flags().StringVar(&in.Details.Scope, "scope", "", "objection: a purpose key or direct_marketing")
+	open.Flags().StringVar(&in.SkipReason, "skip-reason", "", "skip email verification for a known person, for this recorded reason")
+	open.RunE = func(cmd *cobra.Command, args []string) error {
+		app, err := m.openRequestsApp(cmd, *openCfg)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		in.SkipVerification = in.SkipReason != ""
+		r, err := app.Requests.Open(cmd.Context(), cliActor, in)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "requests: %s opened (%s), due %s\n", r.ID, r.Status, r.DueOn)
+		if r.Status == vern.StatusVerified {
+			// No job queue runs here: fulfil now, as a node would.
+			if err := app.Requests.Process(cmd.Context(), r.ID); err != nil {
+				return err
+			}
+			if r, err = app.Requests.Get(cmd.Context(), r.ID); err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "requests: %s is %s\n", r.ID, r.Status)
+		}
+		return nil
+	}
+	cmd.AddCommand(list, show, open, extend, complete, reject)
 	return cmd
 }
 

@@ -134,6 +134,11 @@ func TestRequestsEndToEnd(t *testing.T) {
 	if code2 != 0 || !strings.Contains(out, `"history"`) || !strings.Contains(out, `"in_progress"`) {
 		t.Fatalf("requests show: %d\n%s\n%s", code2, out, errOut)
 	}
+	code2, out, errOut = runCLI(t, nil, "requests", "open", "--kind", "objection", "--email", "innsyn@example.test",
+		"--skip-reason", "asked on the phone from the number on file", "--data", r.data)
+	if code2 != 0 || !strings.Contains(out, "is completed") {
+		t.Fatalf("requests open: %d\n%s\n%s", code2, out, errOut)
+	}
 	code2, _, errOut = runCLI(t, nil, "requests", "extend", rc.ID, "--reason", "more time", "--data", r.data)
 	if code2 == 0 || !strings.Contains(errOut, "closed") {
 		t.Fatalf("extending a completed request: %d %s", code2, errOut)
