@@ -22,6 +22,11 @@ type Store interface {
 	SuppressionStore
 	DisclosureStore
 	DocumentStore
+	RetentionStore
+	StatsStore
+	VisitorStore
+	AudienceStore
+	NewsletterStore
 	ChangeFeed
 
 	// InTx runs fn with a Store bound to one transaction, committed when fn

@@ -3,7 +3,9 @@ package request_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,10 +59,21 @@ func newFixture(t testing.TB, s vern.Store, opts ...fixtureOption) *fixture {
 }
 
 // trailLog collects audit-trail records.
-type trailLog struct{ ops []string }
+type trailLog struct {
+	mu  sync.Mutex
+	ops []string
+}
 
 func (l *trailLog) Record(personID, actor, action, operation string, fields []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.ops = append(l.ops, personID+" "+action+" "+operation)
+}
+
+func (l *trailLog) has(op string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Contains(l.ops, op)
 }
 
 func (f *fixture) person(t testing.TB, email string) *vern.Person {

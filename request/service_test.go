@@ -3,7 +3,6 @@ package request_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -100,7 +99,7 @@ func TestAccessRequestEndToEnd(t *testing.T) {
 		if diff := cmp.Diff([]string{vern.StatusReceived, vern.StatusVerified, vern.StatusInProgress, vern.StatusCompleted}, moves); diff != "" {
 			t.Fatalf("history (-want +got):\n%s", diff)
 		}
-		if !slices.Contains(f.trail.ops, p.ID+" export download package") {
+		if !f.trail.has(p.ID + " export download package") {
 			t.Errorf("the download is not in the audit trail: %v", f.trail.ops)
 		}
 	})

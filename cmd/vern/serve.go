@@ -76,6 +76,25 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 		}
 	}
 
+	// Background work starts before the server announces itself, so a
+	// server that is listening has its job queue migrated and running.
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	queue, err := startJobs(ctx, bg, cfg, app)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		if err := queue.Stop(sctx); err != nil {
+			app.Log.Error("stop jobs", "error", err.Error())
+		}
+		queue.Close()
+	}()
+	if err := startMailer(bg, cfg, app); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -95,23 +114,6 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 		m.Ready <- addr
 	}
 
-	bg, stopBG := context.WithCancel(context.Background())
-	defer stopBG()
-	queue, err := startJobs(ctx, bg, cfg, app)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-		defer cancel()
-		if err := queue.Stop(sctx); err != nil {
-			app.Log.Error("stop jobs", "error", err.Error())
-		}
-		queue.Close()
-	}()
-	if err := startMailer(bg, cfg, app); err != nil {
-		return err
-	}
 	go refreshPolicy(bg, app)
 	app.Consent.SetLogger(app.Log)
 	go app.Consent.Run(bg)         // the decision cache, kept coherent by the store's change feed

@@ -33,7 +33,7 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	select {
 	case code := <-exited:
-		t.Fatalf("server exited (%d) with a request in flight", code)
+		t.Fatalf("server exited (%d) with a request in flight:\n%s", code, r.stderr.String())
 	default:
 	}
 	fmt.Fprint(conn, body[20:])

@@ -1,0 +1,4 @@
+package vern
+
+// VisitorStore persists cookie choices of anonymous website visitors.
+type VisitorStore interface{}
