@@ -102,20 +102,12 @@ func (s *Service) List(ctx context.Context, in ListInput) ([]*vern.Request, erro
 // Returns EINVALID, ENOTFOUND, and ECONFLICT for a closed request, one
 // already extended, or one past its first deadline.
 func (s *Service) Extend(ctx context.Context, actor, id, reason string) (*vern.Request, error) {
-	reason = strings.TrimSpace(reason)
-	var fs vern.Fields
-	if reason == "" {
-		fs.Add("reason", "required", "An extension needs a reason, which the person is told.")
-	} else if len(reason) > 1000 {
-		fs.Add("reason", "too_long", "The reason is at most 1000 bytes.")
-	} else {
-		guard(&fs, "reason", reason)
-	}
-	if err := fs.Err(); err != nil {
+	reason, err := requiredText("reason", reason, 1000, "An extension needs a reason, which the person is told.")
+	if err != nil {
 		return nil, err
 	}
 	var out *vern.Request
-	err := s.store.InTx(ctx, func(tx vern.Store) error {
+	err = s.store.InTx(ctx, func(tx vern.Store) error {
 		sr, err := tx.FindRequestForUpdate(ctx, id)
 		if err != nil {
 			return err
@@ -160,16 +152,8 @@ func (s *Service) Extend(ctx context.Context, actor, id, reason string) (*vern.R
 // Returns EINVALID, ENOTFOUND and ECONFLICT for a request not yet
 // verified or already closed.
 func (s *Service) Complete(ctx context.Context, actor, id, resolution string) (*vern.Request, error) {
-	resolution = strings.TrimSpace(resolution)
-	var fs vern.Fields
-	if resolution == "" {
-		fs.Add("resolution", "required", "Write the answer the person gets.")
-	} else if len(resolution) > MaxMessage {
-		fs.Add("resolution", "too_long", "The answer is too long.")
-	} else {
-		guard(&fs, "resolution", resolution)
-	}
-	if err := fs.Err(); err != nil {
+	resolution, err := requiredText("resolution", resolution, MaxMessage, "Write the answer the person gets.")
+	if err != nil {
 		return nil, err
 	}
 	return s.close(ctx, actor, id, vern.StatusCompleted, resolution)
@@ -180,16 +164,8 @@ func (s *Service) Complete(ctx context.Context, actor, id, resolution string) (*
 //
 // Returns EINVALID, ENOTFOUND and ECONFLICT for a closed request.
 func (s *Service) Reject(ctx context.Context, actor, id, reason string) (*vern.Request, error) {
-	reason = strings.TrimSpace(reason)
-	var fs vern.Fields
-	if reason == "" {
-		fs.Add("reason", "required", "A rejection needs a reason, which the person is told.")
-	} else if len(reason) > MaxMessage {
-		fs.Add("reason", "too_long", "The reason is too long.")
-	} else {
-		guard(&fs, "reason", reason)
-	}
-	if err := fs.Err(); err != nil {
+	reason, err := requiredText("reason", reason, MaxMessage, "A rejection needs a reason, which the person is told.")
+	if err != nil {
 		return nil, err
 	}
 	return s.close(ctx, actor, id, vern.StatusRejected, reason)
@@ -278,20 +254,12 @@ func (s *Service) Continue(ctx context.Context, actor, id, note string) (*vern.R
 }
 
 func (s *Service) transition(ctx context.Context, actor, id, to, note string) (*vern.Request, error) {
-	note = strings.TrimSpace(note)
-	var fs vern.Fields
-	if note == "" {
-		fs.Add("note", "required", "Say why, for the request's history.")
-	} else if len(note) > 500 {
-		fs.Add("note", "too_long", "The note is at most 500 bytes.")
-	} else {
-		guard(&fs, "note", note)
-	}
-	if err := fs.Err(); err != nil {
+	note, err := requiredText("note", note, 500, "Say why, for the request's history.")
+	if err != nil {
 		return nil, err
 	}
 	var out *vern.Request
-	err := s.store.InTx(ctx, func(tx vern.Store) error {
+	err = s.store.InTx(ctx, func(tx vern.Store) error {
 		sr, err := tx.FindRequestForUpdate(ctx, id)
 		if err != nil {
 			return err
@@ -405,4 +373,20 @@ func (s *Service) Resume(ctx context.Context) (int, error) {
 		last := srs[len(srs)-1]
 		f.AfterDueOn, f.AfterID = last.DueOn, last.ID
 	}
+}
+
+// requiredText trims s and refuses it, naming field, when it is empty,
+// longer than max bytes, or holds an identifier Vern never stores.
+func requiredText(field, s string, max int, missing string) (string, error) {
+	s = strings.TrimSpace(s)
+	var fs vern.Fields
+	switch {
+	case s == "":
+		fs.Add(field, "required", missing)
+	case len(s) > max:
+		fs.Add(field, "too_long", fmt.Sprintf("At most %d bytes.", max))
+	default:
+		guard(&fs, field, s)
+	}
+	return s, fs.Err()
 }
