@@ -22,6 +22,9 @@ type Mail struct {
 	Template string            `json:"template"`
 	Language string            `json:"language"`
 	Vars     map[string]string `json:"vars,omitempty"`
+	// Headers are extra headers, such as List-Unsubscribe (RFC 2369,
+	// RFC 8058) on mailings.
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 // SealedMail is an email waiting in the mail outbox. Services insert it in

@@ -1,7 +1,162 @@
 package vern
 
-// RetentionStore persists what retention sweeps need (issue 5).
-type RetentionStore interface{}
+import (
+	"context"
+	"time"
+)
+
+// RetentionFacts is what a retention sweep needs to know about one living
+// person to decide whether a rule makes their data due (S6): the anchors
+// the policy's rules count from. It holds no personal data: ids, times,
+// counts, the source channel and purpose keys only.
+type RetentionFacts struct {
+	PersonID       string
+	CreatedAt      time.Time
+	SourceChannel  string
+	OrganizationID string // "" without an organisation
+	// OrganizationPeople is how many living people share the organisation
+	// (0 without one); FindRetentionFactsOf fills it, FindRetentionFacts
+	// leaves it 0.
+	OrganizationPeople int
+	// EmailIndex is the keyed hash of the person's email (nil without
+	// one): it goes on the suppression list and clears caches on erasure.
+	EmailIndex []byte
+	// HeldUntil is the person's legal hold, YYYY-MM-DD, "" when not held.
+	HeldUntil string
+	// Interactions counts the person's interactions; LastInteraction is
+	// the newest one's time, zero without any.
+	Interactions    int
+	LastInteraction time.Time
+	// Contracts counts the person's contracts; InForce those without an
+	// end; LastContractEnd is the latest end of the ended ones.
+	Contracts       int
+	ContractInForce bool
+	LastContractEnd time.Time
+	// Consents holds, per purpose, the newest consent event (granted or
+	// withdrawn) of the person's ledger.
+	Consents map[string]ConsentFact
+	// Objected is set when the ledger holds any objection.
+	Objected bool
+	// Restricted is set when the newest restriction event placed one
+	// (Art. 18): such a person's data is kept and not used.
+	Restricted bool
+	// DocumentsHeldUntil is the latest hold date of the person's
+	// accounting documents, YYYY-MM-DD, "" without documents.
+	DocumentsHeldUntil string
+	// OpenRequests counts the person's data-subject requests not yet closed.
+	OpenRequests int
+}
+
+// ConsentFact is the newest consent event of a person for one purpose.
+type ConsentFact struct {
+	Kind string // EventConsentGranted or EventConsentWithdrawn
+	At   time.Time
+}
+
+// RetentionRun is one retention sweep, stored so that an interrupted sweep
+// resumes where it stopped and with the same cut-off time, and so that
+// the sweeps can be listed afterwards.
+type RetentionRun struct {
+	ID string `json:"id"`
+	// AsOf is the time every rule's cut-off is computed from.
+	AsOf      time.Time `json:"as_of"`
+	StartedAt time.Time `json:"started_at"`
+	// Cursor is the id of the last person whose batch was committed: a
+	// resumed sweep continues after it.
+	Cursor string `json:"cursor,omitempty"`
+	// Report is the sweep's report so far, as JSON; it is updated in the
+	// same transaction as each batch of erasures.
+	Report     []byte     `json:"-"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+}
+
+// RetentionStore persists what retention sweeps need (issue 5). It only
+// reads facts and applies what the retention service decided.
+type RetentionStore interface {
+	// FindRetentionFacts returns the facts of up to limit living people
+	// whose id sorts after after, in id order (keyset pagination; "" starts
+	// at the beginning).
+	FindRetentionFacts(ctx context.Context, after string, limit int) ([]*RetentionFacts, error)
+	// FindRetentionFactsOf returns the facts of the living people among
+	// ids, in id order, with OrganizationPeople filled in. Inside InTx it
+	// locks those people until commit (on PostgreSQL), so the facts cannot
+	// change between the decision and the erasure.
+	FindRetentionFactsOf(ctx context.Context, ids []string) ([]*RetentionFacts, error)
+	// ErasePeople crypto-shreds many people at once, as ErasePerson,
+	// DeleteInteractions and RedactConsentEvents do for one: it deletes
+	// their interactions, redacts their ledger evidence and destroys their
+	// keys, sealed fields and email indexes, leaving tombstones. People
+	// already erased or unknown are skipped. It returns how many people,
+	// interactions and events it erased, deleted and redacted.
+	ErasePeople(ctx context.Context, ids []string, at time.Time) (people, interactions, events int, err error)
+	// NotifyChanges is NotifyChange for many keys of one topic.
+	NotifyChanges(ctx context.Context, topic string, keys []string) error
+	// AddSuppressions is AddSuppression for many entries.
+	AddSuppressions(ctx context.Context, ss []*Suppression) error
+	// CreateRetentionRun stores a new run. Returns ECONFLICT when another
+	// run is unfinished.
+	CreateRetentionRun(ctx context.Context, r *RetentionRun) error
+	// FindUnfinishedRetentionRun returns the run not yet finished.
+	// Returns ENOTFOUND when there is none.
+	FindUnfinishedRetentionRun(ctx context.Context) (*RetentionRun, error)
+	// UpdateRetentionRun stores a run's Cursor, Report and FinishedAt.
+	// Returns ENOTFOUND.
+	UpdateRetentionRun(ctx context.Context, r *RetentionRun) error
+	// FindRetentionRuns returns the newest runs first, at most limit.
+	FindRetentionRuns(ctx context.Context, limit int) ([]*RetentionRun, error)
+}
+
+// Statistic metrics folded from people before their data is deleted.
+const (
+	// StatPeople counts people, by the month they were collected.
+	StatPeople = "people"
+	// StatInteractions counts their interactions, by the same month.
+	StatInteractions = "interactions"
+)
+
+// Organisation size bands of a statistic. Vern holds no head counts, so
+// the band is the number of the organisation's contacts in Vern.
+const (
+	OrgBandNone  = "none"
+	OrgBandOne   = "1"
+	OrgBandFew   = "2-9"
+	OrgBandMany  = "10+"
+	OrgBandOther = "unknown"
+)
+
+// OrgBand returns the size band of an organisation with n living contacts
+// in Vern (0: no organisation).
+func OrgBand(n int) string {
+	switch {
+	case n <= 0:
+		return OrgBandNone
+	case n == 1:
+		return OrgBandOne
+	case n < 10:
+		return OrgBandFew
+	default:
+		return OrgBandMany
+	}
+}
+
+// StatCell is one cell of the anonymised statistics (S6, S9): a count per
+// metric, month, purpose, channel and organisation size band. It names no
+// one; small cells are suppressed when they are shown.
+type StatCell struct {
+	Metric  string `json:"metric"`
+	Month   string `json:"month,omitempty"` // YYYY-MM
+	Purpose string `json:"purpose,omitempty"`
+	Channel string `json:"channel,omitempty"`
+	OrgBand string `json:"org_band,omitempty"`
+	Count   int64  `json:"count"`
+}
 
 // StatsStore persists anonymised aggregates that survive deletion.
-type StatsStore interface{}
+type StatsStore interface {
+	// AddStats adds each cell's Count to the stored cell with the same
+	// metric, month, purpose, channel and band, creating it at zero first.
+	AddStats(ctx context.Context, cells []*StatCell) error
+	// FindStats returns every stored cell of metric ("" for all), ordered by
+	// metric, month, purpose, channel and band.
+	FindStats(ctx context.Context, metric string) ([]*StatCell, error)
+}

@@ -118,5 +118,5 @@ func (s *Service) DecidePerson(ctx context.Context, personID, purpose string) (D
 			return Decision{}, err
 		}
 	}
-	return Decide(p, purpose, st, st.facts(s.clock.Now()))
+	return Decide(p, purpose, st, s.facts(st, s.clock.Now()))
 }

@@ -73,6 +73,20 @@ type Facts struct {
 	// FormerCustomer is true when the person has had a contract, ended or
 	// not: the customer relation a customers-only purpose needs.
 	FormerCustomer bool
+	// Renewals says which consents a later policy version made stale; nil
+	// means none are.
+	Renewals Renewals
+}
+
+// Renewals knows which consent grants predate a change to their purpose
+// (S13): a grant given under an older notice of a purpose whose
+// description or data categories have since changed was not informed
+// consent to the purpose as it now stands (Art. 4(11), 7), so it no
+// longer counts and consent must be asked for again.
+type Renewals interface {
+	// MustRenew reports whether a grant of purpose recorded under the
+	// policy version labelled version must be given again.
+	MustRenew(purpose, version string) bool
 }
 
 // Decision reasons, stable for API clients.
@@ -88,6 +102,9 @@ const (
 	ReasonLegalObligation  = "legal_obligation"
 	ReasonLegitimate       = "legitimate_interest"
 	ReasonNotCustomer      = "not_customer"
+	// ReasonRenewConsent denies a consent given under an earlier notice of
+	// a purpose that has changed since; it must be given again.
+	ReasonRenewConsent = "consent_renewal_required"
 )
 
 // Decision answers "may this purpose use this person now?".
@@ -111,7 +128,8 @@ type Decision struct {
 // one to direct marketing is absolute (Art. 21(3)); then the purpose's
 // bases are tried in the order the policy gives them: a legal obligation
 // always applies, a contract needs a contract relation, consent needs a
-// live grant, and legitimate interest applies unless objected to.
+// live grant given under the purpose as it now stands (see Renewals), and
+// legitimate interest applies unless objected to.
 //
 // Returns EINVALID for a purpose the policy does not declare.
 func Decide(p *policy.Policy, purposeKey string, st State, f Facts) (Decision, error) {
@@ -142,7 +160,12 @@ func Decide(p *policy.Policy, purposeKey string, st State, f Facts) (Decision, e
 			}
 			denied = Decision{Reason: ReasonNoContract}
 		case policy.BasisConsent:
-			if g := st.Grants[pu.Key]; g != nil {
+			g := st.Grants[pu.Key]
+			if g != nil && f.Renewals != nil && f.Renewals.MustRenew(pu.Key, g.PolicyVersion) {
+				denied = Decision{Reason: ReasonRenewConsent, EvidenceID: g.ID}
+				continue
+			}
+			if g != nil {
 				return Decision{Allowed: true, Basis: string(b), Reason: ReasonConsentGiven, EvidenceID: g.ID}, nil
 			}
 			if w := st.Withdrawn[pu.Key]; w != nil {

@@ -51,7 +51,7 @@ func (s *Service) State(ctx context.Context, personID string) (*PersonState, err
 		out.Objections = append(out.Objections, k)
 	}
 	for _, pu := range p.Purposes() {
-		d, err := Decide(p, pu.Key, st, st.facts(s.clock.Now()))
+		d, err := Decide(p, pu.Key, st, s.facts(st, s.clock.Now()))
 		if err != nil {
 			return nil, err
 		}
@@ -82,7 +82,7 @@ func (s *Service) DecideEmail(ctx context.Context, email, purpose string) (Decis
 	if err != nil {
 		return Decision{}, fmt.Errorf("find consent events: %w", err)
 	}
-	d, err := Decide(p, purpose, st, st.facts(s.clock.Now()))
+	d, err := Decide(p, purpose, st, s.facts(st, s.clock.Now()))
 	d.PersonID = id
 	return d, err
 }
@@ -137,7 +137,7 @@ func (s *Service) DecideEmails(ctx context.Context, purpose string, emails []str
 	out := make([]Decision, len(emails))
 	for i, id := range ids {
 		st := states[id]
-		if out[i], err = Decide(p, purpose, st, factsOf(id, st, now)); err != nil {
+		if out[i], err = Decide(p, purpose, st, s.factsOf(id, st, now)); err != nil {
 			return nil, err
 		}
 		out[i].PersonID = id
@@ -222,9 +222,19 @@ func (stopError) Error() string { return "stop" }
 var errStop = stopError{}
 
 // factsOf gives the Facts of a person in a bulk answer; "" is unknown.
-func factsOf(id string, st State, now time.Time) Facts {
+func (s *Service) factsOf(id string, st State, now time.Time) Facts {
 	if id == "" {
 		return Facts{}
 	}
-	return st.facts(now)
+	return s.facts(st, now)
+}
+
+// facts are the Facts of a known person's state at now, with the
+// policy's consent renewals.
+func (s *Service) facts(st State, now time.Time) Facts {
+	f := st.facts(now)
+	if r, ok := s.policy.(Renewals); ok {
+		f.Renewals = r
+	}
+	return f
 }

@@ -25,7 +25,7 @@ func NewRegistry() *Registry {
 
 // DefaultRegistry returns a Registry holding the people operations
 // (people.create, people.match, people.find) and the consent ones
-// (consents.grant, decisions.get, decisions.bulk).
+// (consents.grant, decisions.get, decisions.bulk), and cookies.record.
 func DefaultRegistry() *Registry {
 	r := NewRegistry()
 	r.Add("people.create", func(*Pool) Op { return CreatePerson{} })
@@ -34,6 +34,7 @@ func DefaultRegistry() *Registry {
 	r.Add("consents.grant", func(p *Pool) Op { return GrantConsent{Pool: p} })
 	r.Add("decisions.get", func(p *Pool) Op { return Decide{Pool: p} })
 	r.Add("decisions.bulk", func(p *Pool) Op { return DecideBulk{Pool: p} })
+	r.Add("cookies.record", func(*Pool) Op { return NewRecordCookieChoice() })
 	return r
 }
 

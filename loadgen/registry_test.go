@@ -26,7 +26,7 @@ func TestParse(t *testing.T) {
 		{"default weight and spaces", " people.match , people.find = 2 ",
 			[]entry{{"people.match", 1}, {"people.find", 2}}, ""},
 		{"unknown op is named", "people.create=1,people.nope=2", nil, `unknown operation "people.nope"`},
-		{"unknown op lists the known", "nope", nil, "known: consents.grant, decisions.bulk, decisions.get, people.create, people.find, people.match"},
+		{"unknown op lists the known", "nope", nil, "known: consents.grant, cookies.record, decisions.bulk, decisions.get, people.create, people.find, people.match"},
 		{"zero weight", "people.find=0", nil, `operation "people.find": weight "0"`},
 		{"bad weight", "people.find=x", nil, `weight "x"`},
 		{"repeated", "people.find,people.find=3", nil, `"people.find" given twice`},
@@ -75,7 +75,7 @@ func TestRegistryAdd(t *testing.T) {
 		t.Errorf("Parse built %#v, want countOp with the given pool and weight 3", mix[0])
 	}
 	// Registries are values: adding to one leaves the others alone.
-	if diff := cmp.Diff([]string{"consents.grant", "decisions.bulk", "decisions.get", "people.create", "people.find", "people.match"}, loadgen.DefaultRegistry().Names()); diff != "" {
+	if diff := cmp.Diff([]string{"consents.grant", "cookies.record", "decisions.bulk", "decisions.get", "people.create", "people.find", "people.match"}, loadgen.DefaultRegistry().Names()); diff != "" {
 		t.Errorf("DefaultRegistry().Names() mismatch (-want +got):\n%s", diff)
 	}
 

@@ -33,6 +33,12 @@ var templateVars = map[string]struct{ required, optional []string }{
 	// authority and authority_url name where to complain (Art. 12(4)).
 	vern.MailRejection: {required: []string{"request_id", "reason", "authority", "authority_url"}},
 	vern.MailReminder:  {required: []string{"request_id", "request_kind", "due_on"}},
+	// A mailing's content comes from its send; unsubscribe_url is the
+	// one-click link also given in List-Unsubscribe (RFC 8058).
+	vern.MailNewsletter: {required: []string{"subject", "body", "unsubscribe_url", "list"}},
+	// A significant policy change (S13); reconsent lists, one a line, the
+	// purposes whose consent must be given again.
+	vern.MailPolicyNotice: {required: []string{"version", "summary", "notice_url"}, optional: []string{"reconsent"}},
 }
 
 // parsedTemplate is one mail in one language. Each file defines
@@ -109,6 +115,7 @@ func Render(m vern.Mail) (*Message, error) {
 		Subject: strings.Join(strings.Fields(subject.String()), " "),
 		Text:    strings.TrimSpace(text.String()) + "\n",
 		HTML:    html.String(),
+		Headers: m.Headers,
 	}, nil
 }
 

@@ -38,6 +38,15 @@ var fullVars = map[string]map[string]string{
 		"authority": "Datatilsynet", "authority_url": "https://www.datatilsynet.no/",
 	},
 	vern.MailReminder: {"request_id": "R-7K2M", "request_kind": vern.RequestPortability, "due_on": "2026-04-03"},
+	vern.MailNewsletter: {
+		"subject": "Nytt fra Mementor i mars", "list": vern.ListCustomerUpdates,
+		"body":            "Vi har lansert en ny versjon av timeplanen.\nLes mer på nettsidene våre.",
+		"unsubscribe_url": "https://privacy.example.com/u/tok-789",
+	},
+	vern.MailPolicyNotice: {
+		"version": "2026-03-01", "summary": "Vi sender nå kundelister til LinkedIn.\nNyhetsbrevet omfatter også arrangementer.",
+		"notice_url": "https://privacy.example.com/privacy?lang=nb", "reconsent": "Nyhetsbrev\nRemarketing",
+	},
 }
 
 // requiredVars is the contract of each template: Render refuses a mail
@@ -49,10 +58,12 @@ var requiredVars = map[string][]string{
 	vern.MailCompletion:     {"request_id", "request_kind", "resolution"},
 	vern.MailRejection:      {"request_id", "reason", "authority", "authority_url"},
 	vern.MailReminder:       {"request_id", "request_kind", "due_on"},
+	vern.MailNewsletter:     {"subject", "body", "unsubscribe_url", "list"},
+	vern.MailPolicyNotice:   {"version", "summary", "notice_url"},
 }
 
 var allTemplates = []string{vern.MailVerification, vern.MailAcknowledgment, vern.MailExtension,
-	vern.MailCompletion, vern.MailRejection, vern.MailReminder}
+	vern.MailCompletion, vern.MailRejection, vern.MailReminder, vern.MailNewsletter, vern.MailPolicyNotice}
 
 func TestTemplatesCoverEveryMail(t *testing.T) {
 	want := slices.Sorted(slices.Values(allTemplates))
@@ -92,8 +103,8 @@ func TestRender(t *testing.T) {
 					t.Errorf("HTML does not declare lang %q", lang)
 				}
 				for k, v := range fullVars[name] {
-					if k == "request_kind" || k == "due_on" {
-						continue // shown in words, checked below
+					if k == "request_kind" || k == "due_on" || k == "list" || k == "subject" {
+						continue // shown in words or as the subject, checked below
 					}
 					for _, line := range strings.Split(v, "\n") {
 						if !strings.Contains(msg.Text, line) {
@@ -299,7 +310,7 @@ func TestRenderErrors(t *testing.T) {
 		mail     vern.Mail
 		wantText string
 	}{
-		{"unknown template", vern.Mail{Template: "newsletter", Language: "nb"}, `unknown template "newsletter"`},
+		{"unknown template", vern.Mail{Template: "brochure", Language: "nb"}, `unknown template "brochure"`},
 		{"empty template", vern.Mail{Language: "nb"}, "unknown template"},
 		{"unknown kind", vern.Mail{Template: vern.MailReminder, Vars: withVar(vern.MailReminder, "request_kind", "deletion")}, `"request_kind" is not a request kind`},
 		{"bad date", vern.Mail{Template: vern.MailReminder, Vars: withVar(vern.MailReminder, "due_on", "03.04.2026")}, `"due_on" is not a YYYY-MM-DD date`},

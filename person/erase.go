@@ -44,6 +44,10 @@ func (s *Service) Erase(ctx context.Context, id string, also ...func(tx vern.Sto
 		if e.Events, err = tx.RedactConsentEvents(ctx, id); err != nil {
 			return err
 		}
+		// The person's website visits become anonymous again.
+		if _, err := tx.DeleteVisitorLinks(ctx, id); err != nil {
+			return err
+		}
 		if err := tx.ErasePerson(ctx, id, s.clock.Now()); err != nil {
 			return err
 		}

@@ -35,10 +35,15 @@ func (s *store) RecordDisclosures(ctx context.Context, ds ...*vern.Disclosure) e
 }
 
 // FindDisclosures returns a person's disclosures, oldest first; those of
-// the same instant in the order they were recorded.
+// the same instant in the order they were recorded. Audience exports
+// record their members compactly (audience.go) and appear here too.
 func (s *store) FindDisclosures(ctx context.Context, personID string) ([]*vern.Disclosure, error) {
-	rows, err := s.q.QueryContext(ctx, `SELECT id, person_id, recipient, categories, purpose, reason, at FROM disclosures
-		WHERE person_id = $1 ORDER BY at, seq`, personID)
+	rows, err := s.q.QueryContext(ctx, `SELECT id, person_id, recipient, categories, purpose, reason, at FROM (
+		SELECT id, person_id, recipient, categories, purpose, reason, at, seq, 0 AS src FROM disclosures WHERE person_id = $1
+		UNION ALL
+		SELECT e.id, m.person_id, e.recipient, '["contact"]', e.purpose, 'audience export ' || e.audience || ' (' || e.format || ', hashed)', e.at, e.seq, 1
+		FROM audience_export_members m JOIN audience_exports e ON e.seq = m.export_seq WHERE m.person_id = $1
+	) d ORDER BY at, src, seq`, personID)
 	if err != nil {
 		return nil, fmt.Errorf("find disclosures: %w", translateErr(err))
 	}

@@ -23,6 +23,9 @@ type Service struct {
 	current  *policy.Policy
 	version  *vern.PolicyVersion
 	rendered map[string][]byte // notice HTML per language, for the current version
+	renew    renewals          // consent renewals as of the current version (renewal.go)
+
+	onPublish OnPublish
 }
 
 // New returns a publisher with no current policy; call Publish or Load first.
@@ -51,6 +54,11 @@ func (s *Service) Publish(ctx context.Context, src []byte) (v *vern.PolicyVersio
 			return err
 		}
 		if old, err := tx.FindPolicyVersion(ctx, p.Version); err == nil {
+			if latest == nil {
+				// On PostgreSQL another node's publish committed between
+				// the two reads; the handler below adopts its version.
+				return vern.Errorf(vern.ECONFLICT, "Policy version %q was published at the same moment by another node.", p.Version)
+			}
 			if old.Hash == p.Hash() {
 				return vern.Errorf(vern.ECONFLICT, "Policy version %q is older than the current version %q; publish it under a new version label to make it current again.", p.Version, latest.Version)
 			}
@@ -73,6 +81,12 @@ func (s *Service) Publish(ctx context.Context, src []byte) (v *vern.PolicyVersio
 		return nil, false, fmt.Errorf("publish policy: %w", err)
 	}
 	s.setCurrent(p, v)
+	if err := s.loadRenewals(ctx); err != nil {
+		return v, published, err
+	}
+	if published && s.onPublish != nil {
+		s.onPublish(ctx, p, v)
+	}
 	return v, published, nil
 }
 
@@ -91,6 +105,9 @@ func (s *Service) Load(ctx context.Context, fallback []byte) (*vern.PolicyVersio
 		return nil, fmt.Errorf("load stored policy %q: %w", latest.Version, err)
 	}
 	s.setCurrent(p, latest)
+	if err := s.loadRenewals(ctx); err != nil {
+		return nil, err
+	}
 	return latest, nil
 }
 
@@ -108,7 +125,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 		return fmt.Errorf("refresh policy %q: %w", latest.Version, err)
 	}
 	s.setCurrent(p, latest)
-	return nil
+	return s.loadRenewals(ctx)
 }
 
 func (s *Service) setCurrent(p *policy.Policy, v *vern.PolicyVersion) {

@@ -39,25 +39,51 @@ type Mailer struct {
 	sender Sender
 	clock  vern.Clock
 	log    *slog.Logger
+	batch  int
+	rate   float64 // messages per second; 0 is unlimited
 }
+
+// SetBatch sets how many messages are claimed and sent over one
+// connection at a time (default 100): mailings go faster in larger
+// batches, since each batch costs a connection and a claim.
+func (m *Mailer) SetBatch(n int) {
+	if n > 0 {
+		m.batch = n
+	}
+}
+
+// SetRate limits delivery to perSecond messages a second on average (0,
+// the default, for no limit), for SMTP relays and mailbox providers that
+// throttle bulk senders.
+func (m *Mailer) SetRate(perSecond float64) { m.rate = max(perSecond, 0) }
 
 // NewMailer returns a mailer.
 func NewMailer(store vern.MailStore, keys *keyring.Keyring, sender Sender, clock vern.Clock, log *slog.Logger) *Mailer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Mailer{store: store, keys: keys, sender: sender, clock: clock, log: log}
+	return &Mailer{store: store, keys: keys, sender: sender, clock: clock, log: log, batch: mailBatch}
 }
 
 // Run delivers due mail every half second until ctx ends, and at once
 // again while full batches keep coming.
 func (m *Mailer) Run(ctx context.Context) {
 	for {
+		start := time.Now()
 		sent, failed, err := m.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			m.log.Error("mail delivery", "error", err.Error())
 		}
-		if sent+failed == mailBatch {
+		if m.rate > 0 && sent > 0 {
+			// Spread batches so that the average stays at the rate.
+			wait := time.Duration(float64(sent)/m.rate*float64(time.Second)) - time.Since(start)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		if sent+failed == m.batch {
 			continue
 		}
 		select {
@@ -70,7 +96,7 @@ func (m *Mailer) Run(ctx context.Context) {
 
 // RunOnce delivers one batch of due mail.
 func (m *Mailer) RunOnce(ctx context.Context) (sent, failed int, err error) {
-	claimed, err := m.store.ClaimMail(ctx, m.clock.Now(), mailBatch, mailLease)
+	claimed, err := m.store.ClaimMail(ctx, m.clock.Now(), m.batch, mailLease)
 	if err != nil {
 		return 0, 0, fmt.Errorf("claim mail: %w", err)
 	}
@@ -94,11 +120,10 @@ func (m *Mailer) RunOnce(ctx context.Context) (sent, failed int, err error) {
 		return 0, failed, errors.Join(errs...)
 	}
 	results := m.sender.Send(ctx, msgs...)
+	var delivered []string
 	for i, sm := range ready {
 		if results[i] == nil {
-			if err := m.store.MarkMailSent(ctx, sm.ID, m.clock.Now()); err != nil {
-				errs = append(errs, fmt.Errorf("mark mail %s sent: %w", sm.ID, err))
-			}
+			delivered = append(delivered, sm.ID)
 			sent++
 			continue
 		}
@@ -107,7 +132,28 @@ func (m *Mailer) RunOnce(ctx context.Context) (sent, failed int, err error) {
 		permanent := errors.As(results[i], &se) && !se.Temporary
 		errs = append(errs, m.fail(ctx, sm, results[i].Error(), permanent))
 	}
+	errs = append(errs, m.markSent(ctx, delivered))
 	return sent, failed, errors.Join(errs...)
+}
+
+// markSent records the deliveries, in one transaction when the store has
+// them (a thousand single commits would cost more than the sending).
+func (m *Mailer) markSent(ctx context.Context, ids []string) error {
+	mark := func(st vern.MailStore) error {
+		now := m.clock.Now()
+		for _, id := range ids {
+			if err := st.MarkMailSent(ctx, id, now); err != nil {
+				return fmt.Errorf("mark mail %s sent: %w", id, err)
+			}
+		}
+		return nil
+	}
+	if tx, ok := m.store.(interface {
+		InTx(context.Context, func(vern.Store) error) error
+	}); ok && len(ids) > 1 {
+		return tx.InTx(ctx, func(s vern.Store) error { return mark(s) })
+	}
+	return mark(m.store)
 }
 
 func (m *Mailer) render(sm *vern.SealedMail) (*mail.Message, error) {

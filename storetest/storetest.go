@@ -33,6 +33,11 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Disclosure", func(t *testing.T) { testDisclosure(t, open) })
 	t.Run("Document", func(t *testing.T) { testDocument(t, open) })
 	t.Run("Erasure", func(t *testing.T) { testErasure(t, open) })
+	t.Run("Retention", func(t *testing.T) { testRetention(t, open) })
+	t.Run("Stats", func(t *testing.T) { testStats(t, open) })
+	t.Run("Visitor", func(t *testing.T) { testVisitor(t, open) })
+	t.Run("Audience", func(t *testing.T) { testAudience(t, open) })
+	t.Run("Newsletter", func(t *testing.T) { testNewsletter(t, open) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, open) })
 	t.Run("ConcurrentTx", func(t *testing.T) { testConcurrentTx(t, open) })
 }

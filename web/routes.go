@@ -39,6 +39,26 @@ func (s *Server) routes(gatherer prometheus.Gatherer) {
 		s.registerRequestPages()
 	}
 
+	// Cookie banner, choices and GPC (cookie_api.go); privacy centre (privacy_centre.go).
+	s.registerCookieAPI()
+	s.registerPrivacyCentre()
+	s.documentCookieRoutes()
+
+	// Statistics, retention sweeps, recipients and the ROPA (retention_api.go).
+	s.registerRetentionAPI()
+
+	// Audiences and hashed exports (audience_api.go).
+	if s.Audiences != nil {
+		s.registerAudienceAPI()
+	}
+
+	// Mailings (newsletter_api.go) and their one-click unsubscribe links,
+	// public, no login (unsubscribe_page.go).
+	if s.Newsletters != nil {
+		s.registerNewsletterAPI()
+		s.registerUnsubscribePages()
+	}
+
 	s.documentPlainRoutes()
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -66,6 +86,12 @@ func (s *Server) documentPlainRoutes() {
 		Summary: "Confirmation page for a consent withdrawal link; changes nothing (RFC 8058)", Responses: text("text/html", "The confirmation page; 400 for an invalid or expired link.")})
 	oa.AddOperation(&huma.Operation{OperationID: "withdraw-submit", Method: http.MethodPost, Path: "/withdraw", Tags: []string{"Public"},
 		Summary: "Withdraw the consent a withdrawal link names; accepts RFC 8058 one-click", Responses: text("text/html", "The confirmation page; 400 for an invalid or expired link.")})
+	if s.Newsletters != nil {
+		oa.AddOperation(&huma.Operation{OperationID: "unsubscribe-page", Method: http.MethodGet, Path: "/u/{token}", Tags: []string{"Public"},
+			Summary: "Confirmation page of an unsubscribe link; changes nothing (RFC 8058)", Responses: text("text/html", "The confirmation page; 400 for an invalid link.")})
+		oa.AddOperation(&huma.Operation{OperationID: "unsubscribe-submit", Method: http.MethodPost, Path: "/u/{token}", Tags: []string{"Public"},
+			Summary: "Unsubscribe at once: RFC 8058 one-click (body List-Unsubscribe=One-Click) or the page's button; 200, never a redirect", Responses: text("text/html", "The confirmation; 400 for a forged or altered link, changing nothing.")})
+	}
 	if s.Requests != nil {
 		oa.AddOperation(&huma.Operation{OperationID: "verify-page", Method: http.MethodGet, Path: "/privacy/requests/{id}/verify", Tags: []string{"Public"},
 			Summary: "The page a verification email links to: a form for the code; changes nothing", Responses: text("text/html", "The form.")})

@@ -18,12 +18,16 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/vernhq/vern/audience"
 	"github.com/vernhq/vern/audit"
 	"github.com/vernhq/vern/auth"
 	"github.com/vernhq/vern/consent"
+	"github.com/vernhq/vern/cookie"
+	"github.com/vernhq/vern/newsletter"
 	"github.com/vernhq/vern/person"
 	"github.com/vernhq/vern/publish"
 	"github.com/vernhq/vern/request"
+	"github.com/vernhq/vern/retention"
 )
 
 // Version is reported in the OpenAPI document.
@@ -39,6 +43,15 @@ type Services struct {
 	Requests *request.Service
 	// Audit records every access to personal data; nil records nothing.
 	Audit *audit.Recorder
+	// Audiences defines and exports audiences; nil serves none.
+	Audiences *audience.Service
+	// Newsletters sends mailings and serves unsubscribe links; nil serves none.
+	Newsletters *newsletter.Service
+	// Retention serves the anonymised statistics and sweep reports; nil
+	// serves none (the register and the ROPA need only the policy).
+	Retention *retention.Service
+	// Cookies records visitors' cookie choices; nil serves no banner.
+	Cookies *cookie.Service
 }
 
 // Server is Vern's HTTP front.
@@ -50,6 +63,9 @@ type Server struct {
 	api     huma.API
 	metrics *metrics
 	public  *rateLimiter
+	// cookieLimit and script serve the cookie banner (cookie_api.go).
+	cookieLimit *rateLimiter
+	script      scriptCache
 }
 
 // Config holds what the server needs besides its services.
@@ -61,6 +77,9 @@ type Config struct {
 	// PublicRate is the requests per second one client address may make to
 	// public endpoints (burst twice that); 0 means 20.
 	PublicRate float64
+	// CookieRate is the cookie choices per second one client address may
+	// post (burst twice that); 0 means 50.
+	CookieRate float64
 }
 
 // New builds a server with all routes registered.
@@ -73,11 +92,16 @@ func New(svc Services, log *slog.Logger, cfg Config) *Server {
 	if cfg.PublicRate == 0 {
 		cfg.PublicRate = 20
 	}
+	if cfg.CookieRate == 0 {
+		cfg.CookieRate = 50
+	}
 	s := &Server{
 		Services: svc, Log: log,
 		mux:     http.NewServeMux(),
 		metrics: newMetrics(cfg.Registerer),
 		public:  newRateLimiter(cfg.PublicRate, int(2*cfg.PublicRate)),
+
+		cookieLimit: newRateLimiter(cfg.CookieRate, int(2*cfg.CookieRate)),
 	}
 	hc := huma.DefaultConfig("Vern API", Version)
 	hc.Info.Description = "Vern makes a privacy policy executable: people registry, consent, decisions and data-subject rights."

@@ -13,16 +13,19 @@ import (
 	"time"
 
 	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/audience"
 	"github.com/vernhq/vern/audit"
 	"github.com/vernhq/vern/auth"
 	"github.com/vernhq/vern/consent"
 	"github.com/vernhq/vern/internal/testdb"
 	"github.com/vernhq/vern/keyring"
 	"github.com/vernhq/vern/mock"
+	"github.com/vernhq/vern/newsletter"
 	"github.com/vernhq/vern/person"
 	"github.com/vernhq/vern/policy"
 	"github.com/vernhq/vern/publish"
 	"github.com/vernhq/vern/request"
+	"github.com/vernhq/vern/retention"
 	"github.com/vernhq/vern/web"
 )
 
@@ -38,6 +41,9 @@ type testServer struct {
 	store    vern.Store
 	keys     *keyring.Keyring
 	requests *request.Service
+	// newsletters and people serve the mailing tests (issue 7).
+	newsletters *newsletter.Service
+	people      *person.Service
 }
 
 func mustServer(t *testing.T) *testServer {
@@ -84,11 +90,14 @@ func mustServerWith(t testing.TB, store vern.Store, rate float64) *testServer {
 	cons.SetTrailVerifier(rec)
 	reqs := request.New(request.Config{Store: store, Keys: keys, People: people, Ledger: cons, Policy: pol, Clock: clock,
 		BaseURL: "https://privacy.example.test"})
-	srv := web.New(web.Services{People: people, Policy: pol, Auth: au, Consent: cons, Audit: rec, Requests: reqs},
+	ret := retention.New(retention.Config{Store: store, People: people, Policy: pol, Clock: clock})
+	auds := audience.New(store, people, cons, pol, clock)
+	news := newsletter.New(newsletter.Config{Store: store, Keys: keys, People: people, Ledger: cons, Policy: pol, Clock: clock, BaseURL: "https://privacy.example.test"})
+	srv := web.New(web.Services{People: people, Policy: pol, Auth: au, Consent: cons, Audit: rec, Requests: reqs, Retention: ret, Audiences: auds, Newsletters: news},
 		slog.New(slog.NewJSONHandler(logs, nil)), web.Config{PublicRate: rate})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &testServer{Server: ts, token: secret, logs: logs, web: srv, audit: rec, store: store, keys: keys, requests: reqs}
+	return &testServer{Server: ts, token: secret, logs: logs, web: srv, audit: rec, store: store, keys: keys, requests: reqs, newsletters: news, people: people}
 }
 
 // doTB sends a request with the admin token.

@@ -11,14 +11,19 @@ import (
 	"os"
 
 	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/audience"
 	"github.com/vernhq/vern/audit"
 	"github.com/vernhq/vern/auth"
 	"github.com/vernhq/vern/consent"
+	"github.com/vernhq/vern/cookie"
 	"github.com/vernhq/vern/keyring"
+	"github.com/vernhq/vern/newsletter"
 	"github.com/vernhq/vern/person"
+	"github.com/vernhq/vern/policy"
 	"github.com/vernhq/vern/postgres"
 	"github.com/vernhq/vern/publish"
 	"github.com/vernhq/vern/request"
+	"github.com/vernhq/vern/retention"
 	"github.com/vernhq/vern/sqlite"
 	"github.com/vernhq/vern/webhook"
 )
@@ -38,6 +43,13 @@ type App struct {
 	Webhooks *webhook.Worker
 	Audit    *audit.Recorder
 	Requests *request.Service
+	// Audiences defines and exports audiences (S10).
+	Audiences *audience.Service
+	// Newsletters sends mailings and policy-change notices (S3, S13).
+	Newsletters *newsletter.Service
+	// Retention runs the retention sweeps and reads their statistics.
+	Retention *retention.Service
+	Cookies   *cookie.Service
 
 	close func() error
 }
@@ -90,11 +102,36 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	a.Consent.SetAnnouncer(a.Webhooks)
 	a.Audit = audit.New(a.Store, a.Clock, a.Log.With("component", "audit"))
 	a.Consent.SetTrailVerifier(a.Audit)
+	origins := []string{cfg.publicURL()}
+	for _, o := range cfg.SiteOrigins {
+		if _, err := cookie.ParseOrigin(o); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("--site-origin %q: %w", o, err)
+		}
+		origins = append(origins, o)
+	}
+	a.Cookies = cookie.New(cookie.Config{Store: a.Store, Policy: a.Policy, Clock: a.Clock, Origins: origins})
+	a.Audiences = audience.New(a.Store, a.People, a.Consent, a.Policy, a.Clock)
+	a.Newsletters = newsletter.New(newsletter.Config{Store: a.Store, Keys: a.Keys, People: a.People, Ledger: a.Consent,
+		Policy: a.Policy, Clock: a.Clock, BaseURL: cfg.publicURL(), Log: a.Log.With("component", "newsletter")})
+	// A significant policy change is announced by email (S13) as soon as
+	// it is published; a notice cut short resumes with serve or
+	// `vern newsletter resume`.
+	a.Policy.SetOnPublish(func(ctx context.Context, p *policy.Policy, v *vern.PolicyVersion) {
+		sd, err := a.Newsletters.Notify(ctx, p, v)
+		if err != nil {
+			a.Log.Error("queue policy notice", "version", v.Version, "error", err.Error())
+		} else if sd != nil {
+			a.Log.Info("policy notice queued", "send_id", sd.ID, "queued", sd.Queued, "skipped", sd.Skipped)
+		}
+	})
 	a.Requests = request.New(request.Config{
 		Store: a.Store, Keys: a.Keys, People: a.People, Ledger: a.Consent, Policy: a.Policy, Clock: a.Clock,
 		Log: a.Log.With("component", "requests"), Notify: a.Webhooks, Trail: trail{a.Audit},
 		BaseURL: cfg.publicURL(), StaffEmail: cfg.StaffEmail,
 	})
+	a.Retention = retention.New(retention.Config{Store: a.Store, People: a.People, Policy: a.Policy, Clock: a.Clock,
+		Log: a.Log.With("component", "retention")})
 	return a, nil
 }
 

@@ -28,6 +28,12 @@ type Config struct {
 	PublicURL     string // the address people reach Vern at, for links in emails; "" means http://ADDR
 	MailFrom      string // the sender of Vern's emails; "" means the policy's privacy contact
 	StaffEmail    string // who gets deadline reminders; "" means the policy's rights contact
+
+	SiteOrigins []string // website origins allowed to post cookie choices, besides Vern's own
+	CookieRate  float64  // cookie choices per second per client address; 0 means the server's default
+
+	MailBatch int     // outbox messages sent per SMTP connection; 0 means 100
+	MailRate  float64 // outbox messages per second at most; 0 means no limit
 }
 
 // publicURL is where links in emails point.
@@ -57,6 +63,10 @@ var envNames = map[string]string{
 	"public-url":   "VERN_PUBLIC_URL",
 	"mail-from":    "VERN_MAIL_FROM",
 	"staff-email":  "VERN_STAFF_EMAIL",
+	"site-origin":  "VERN_SITE_ORIGINS",
+	"cookie-rate":  "VERN_COOKIE_RATE",
+	"mail-batch":   "VERN_MAIL_BATCH",
+	"mail-rate":    "VERN_MAIL_RATE",
 }
 
 // bindFlags declares the configuration flags on fs.
@@ -72,6 +82,10 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "public address of this Vern for links in emails, e.g. https://privacy.example.com; default http://ADDR [VERN_PUBLIC_URL]")
 	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "sender address of Vern's emails; default the policy's privacy contact [VERN_MAIL_FROM]")
 	fs.StringVar(&c.StaffEmail, "staff-email", c.StaffEmail, "who gets deadline reminders; default the policy's rights contact [VERN_STAFF_EMAIL]")
+	fs.StringSliceVar(&c.SiteOrigins, "site-origin", c.SiteOrigins, "website origin (https://www.example.com) whose cookie banner may post choices; repeatable [VERN_SITE_ORIGINS, comma-separated]")
+	fs.Float64Var(&c.CookieRate, "cookie-rate", c.CookieRate, "cookie choices one client address may post per second (burst twice that); 0 means 50 [VERN_COOKIE_RATE]")
+	fs.IntVar(&c.MailBatch, "mail-batch", c.MailBatch, "emails sent per SMTP connection; 0 means 100 [VERN_MAIL_BATCH]")
+	fs.Float64Var(&c.MailRate, "mail-rate", c.MailRate, "emails per second at most, for relays that throttle; 0 means no limit [VERN_MAIL_RATE]")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve Go profiling (pprof) on this loopback address, e.g. 127.0.0.1:6060 [VERN_DEBUG_ADDR]")
 }
 

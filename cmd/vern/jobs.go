@@ -10,6 +10,7 @@ import (
 	"github.com/vernhq/vern/jobs"
 	"github.com/vernhq/vern/mail"
 	"github.com/vernhq/vern/request"
+	"github.com/vernhq/vern/retention"
 )
 
 // Job kinds.
@@ -17,6 +18,7 @@ const (
 	jobProcessRequest = "request.process"
 	jobRemind         = "request.remind"
 	jobResume         = "request.resume"
+	jobRetention      = "retention.sweep"
 )
 
 // sqlDB is a store that exposes its database handle.
@@ -60,7 +62,12 @@ func startJobs(ctx, bg context.Context, cfg Config, app *App) (*jobs.Queue, erro
 		_, err := app.Requests.Resume(ctx)
 		return err
 	})
+	q.Handle(jobRetention, func(ctx context.Context, _ string) error {
+		_, err := app.Retention.Run(ctx, retention.Options{})
+		return err
+	})
 	q.Every(jobRemind, time.Hour, "staff")
+	q.Every(jobRetention, 24*time.Hour, "daily")
 	q.Every(jobResume, 15*time.Minute, "all")
 	app.Requests.SetDispatch(func(ctx context.Context, id string) error { return q.Enqueue(ctx, jobProcessRequest, id) })
 	if err := q.Start(bg); err != nil {
@@ -91,6 +98,8 @@ func startMailer(bg context.Context, cfg Config, app *App) error {
 		return fmt.Errorf("smtp: %w", err)
 	}
 	m := request.NewMailer(app.Store, app.Keys, sender, app.Clock, app.Log.With("component", "mail"))
+	m.SetBatch(cfg.MailBatch)
+	m.SetRate(cfg.MailRate)
 	go m.Run(bg)
 	return nil
 }

@@ -88,6 +88,12 @@ func (m *Main) rootCommand() *cobra.Command {
 		m.auditCommand(),
 		m.benchCommand(),
 		m.requestsCommand(),
+		m.audienceCommand(),
+		m.newsletterCommand(),
+		m.retentionCommand(),
+		m.statsCommand(),
+		m.recipientsCommand(),
+		m.ropaCommand(),
 	)
 	return root
 }

@@ -67,8 +67,9 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := web.New(web.Services{People: app.People, Policy: app.Policy, Auth: app.Auth, Consent: app.Consent, Audit: app.Audit, Requests: app.Requests},
-		app.Log, web.Config{Registerer: reg, Gatherer: reg})
+	srv := web.New(web.Services{People: app.People, Policy: app.Policy, Auth: app.Auth, Consent: app.Consent, Audit: app.Audit, Requests: app.Requests, Cookies: app.Cookies, Audiences: app.Audiences, Newsletters: app.Newsletters,
+		Retention: app.Retention},
+		app.Log, web.Config{Registerer: reg, Gatherer: reg, CookieRate: cfg.CookieRate})
 
 	if cfg.DebugAddr != "" {
 		if err := serveDebug(cfg.DebugAddr, app); err != nil {
@@ -120,6 +121,11 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 	go app.People.Run(bg, app.Log) // the email→id cache, likewise
 	go app.Webhooks.Run(bg)        // delivers the outbox to the configured webhooks
 	go app.Consent.RunCheckpoints(bg, time.Hour)
+	go func() { // finish mailings and notices a stop cut short
+		if err := app.Newsletters.Resume(bg); err != nil && bg.Err() == nil {
+			app.Log.Error("resume mailings", "error", err.Error())
+		}
+	}()
 	app.Audit.CompactReads(time.Minute)
 	auditDone := make(chan struct{})
 	go func() { app.Audit.Run(bg); close(auditDone) }() // writes the access trail

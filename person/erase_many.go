@@ -1,0 +1,51 @@
+package person
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/vernhq/vern"
+)
+
+// BatchErasure says what EraseMany removed.
+type BatchErasure struct {
+	People       int
+	Interactions int
+	Events       int
+}
+
+// EraseMany crypto-shreds many people at once, as Erase does one: their
+// interactions are deleted, their ledger evidence redacted, and their data
+// keys, sealed fields and email indexes destroyed, leaving tombstones. It
+// must run inside tx (a transaction of the caller's, so the caller's own
+// records of the erasure commit with it); people already erased are
+// skipped. emailIndexes are the indexes of the people being erased, so
+// that every node forgets them; nothing is decrypted.
+func (s *Service) EraseMany(ctx context.Context, tx vern.Store, ids []string, emailIndexes [][]byte) (*BatchErasure, error) {
+	if len(ids) == 0 {
+		return &BatchErasure{}, nil
+	}
+	var out BatchErasure
+	var err error
+	if out.People, out.Interactions, out.Events, err = tx.ErasePeople(ctx, ids, s.clock.Now()); err != nil {
+		return nil, fmt.Errorf("erase people: %w", err)
+	}
+	hexes := make([]string, 0, len(emailIndexes))
+	for _, idx := range emailIndexes {
+		if len(idx) > 0 {
+			hexes = append(hexes, hex.EncodeToString(idx))
+		}
+	}
+	if err := tx.NotifyChanges(ctx, vern.TopicPeople, hexes); err != nil {
+		return nil, err
+	}
+	// Decision caches forget the people on every node.
+	if err := tx.NotifyChanges(ctx, vern.TopicLedger, ids); err != nil {
+		return nil, err
+	}
+	for _, h := range hexes {
+		s.ids.drop(h)
+	}
+	return &out, nil
+}

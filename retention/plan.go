@@ -1,0 +1,276 @@
+package retention
+
+import (
+	"slices"
+	"time"
+
+	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/calendar"
+	"github.com/vernhq/vern/policy"
+)
+
+// storedFields are the registry fields Vern itself holds, by the names the
+// policy's data categories use. A rule whose categories hold none of them
+// is about data kept elsewhere (such as raw web activity): the sweep
+// reports that nothing is stored for it rather than pretending to act.
+var storedFields = []string{
+	"first_name", "last_name", "email", "phone", // people (sealed)
+	"organization", "org_number", "organization_contact", // organisations
+	"interaction_text",                 // interactions (sealed)
+	"consent_event", "objection_event", // the ledger
+	"invoice", "credit_note", "payment_reminder", "contract", "order_confirmation", // accounting documents
+}
+
+// Targets say what a rule acts on in Vern.
+const (
+	// TargetPeople: the rule decides when a person record (with its
+	// interactions and ledger evidence) is erased.
+	TargetPeople = "people"
+	// TargetSubsumed: the rule covers person records, but another rule
+	// with the same anchor keeps them longer and decides.
+	TargetSubsumed = "subsumed"
+	// TargetNothingStored: Vern stores no data of the rule's categories.
+	TargetNothingStored = "nothing_stored"
+	// TargetLegalHold: the rule's legal hold keeps accounting documents
+	// and the person data they need; erasure waits for the hold to end.
+	TargetLegalHold = "legal_hold"
+	// TargetWithPerson: the data (ledger evidence) goes with the person's
+	// erasure; the rule does not act on it separately.
+	TargetWithPerson = "with_person"
+	// TargetNotAttributable: Vern does not record which data was collected
+	// for the rule's purposes, so the rule cannot pick records out.
+	TargetNotAttributable = "not_attributable"
+)
+
+// Skip reasons: why a person that a rule made due is kept.
+const (
+	SkipLegalHold   = "legal_hold"
+	SkipRestricted  = "restricted"
+	SkipOpenRequest = "open_request"
+)
+
+// RuleHoldEnded is the report key of erasures of people whose legal hold
+// (set by an earlier erasure request or sweep) has ended.
+const RuleHoldEnded = "legal_hold_ended"
+
+// planner turns the policy into the decisions of one sweep.
+type planner struct {
+	pol  *policy.Policy
+	asOf time.Time
+	// today is asOf's date in Oslo, for comparing YYYY-MM-DD hold dates.
+	today string
+	// contact decides people who are neither customers nor only
+	// subscribers (anchor last_interaction); customer decides people with
+	// contracts (anchor contract_end); withdrawn decides, per purpose,
+	// people who withdrew consent (anchor consent_withdrawn).
+	contact, customer *policy.RetentionRule
+	withdrawn         map[string]*policy.RetentionRule
+	targets           map[string]target
+}
+
+type target struct {
+	kind string
+	// by is the rule that decides instead (TargetSubsumed).
+	by string
+}
+
+func newPlanner(pol *policy.Policy, asOf time.Time) *planner {
+	pl := &planner{pol: pol, asOf: asOf, today: calendar.DateOf(asOf).String(),
+		withdrawn: map[string]*policy.RetentionRule{}, targets: map[string]target{}}
+	contactCat := ""
+	if c, ok := pol.CategoryOfField("email"); ok {
+		contactCat = c.Key
+	}
+	longer := func(a, b *policy.RetentionRule) bool { // a keeps longer than b
+		return b == nil || a.Period.AddTo(asOf).After(b.Period.AddTo(asOf))
+	}
+	rules := pol.RetentionRules()
+	personRule := func(r *policy.RetentionRule) bool {
+		return (r.Action == policy.ActionDelete || r.Action == policy.ActionAnonymise) &&
+			slices.ContainsFunc(pol.RetentionRulesFor("", contactCat), func(x *policy.RetentionRule) bool { return x.Key == r.Key })
+	}
+	for _, r := range rules {
+		if !personRule(r) {
+			continue
+		}
+		switch r.Anchor {
+		case policy.AnchorLastInteraction:
+			if longer(r, pl.contact) {
+				pl.contact = r
+			}
+		case policy.AnchorContractEnd:
+			if longer(r, pl.customer) {
+				pl.customer = r
+			}
+		case policy.AnchorConsentWithdrawn:
+			purposes := r.Purposes
+			if len(purposes) == 0 {
+				for _, pu := range pol.PurposesWithBasis(policy.BasisConsent) {
+					purposes = append(purposes, pu.Key)
+				}
+			}
+			for _, k := range purposes {
+				if longer(r, pl.withdrawn[k]) {
+					pl.withdrawn[k] = r
+				}
+			}
+		}
+	}
+	for _, r := range rules {
+		pl.targets[r.Key] = pl.classify(r, personRule(r))
+	}
+	return pl
+}
+
+// classify says what r acts on in Vern.
+func (pl *planner) classify(r *policy.RetentionRule, person bool) target {
+	var fields []string
+	cats := r.Categories
+	if len(cats) == 0 {
+		for _, k := range r.Purposes {
+			if pu, ok := pl.pol.Purpose(k); ok {
+				cats = append(cats, pu.Categories...)
+			}
+		}
+	}
+	for _, k := range cats {
+		if c, ok := pl.pol.DataCategory(k); ok {
+			fields = append(fields, c.Fields...)
+		}
+	}
+	stored := slices.ContainsFunc(fields, func(f string) bool { return slices.Contains(storedFields, f) })
+	switch {
+	case !stored:
+		return target{kind: TargetNothingStored}
+	case r.LegalHold != nil:
+		return target{kind: TargetLegalHold}
+	case !person && slices.ContainsFunc(fields, func(f string) bool { return f == "consent_event" || f == "objection_event" }):
+		return target{kind: TargetWithPerson}
+	case !person:
+		return target{kind: TargetNotAttributable}
+	}
+	for _, deciding := range []*policy.RetentionRule{pl.contact, pl.customer} {
+		if deciding != nil && deciding.Anchor == r.Anchor {
+			if deciding.Key == r.Key {
+				return target{kind: TargetPeople}
+			}
+			return target{kind: TargetSubsumed, by: deciding.Key}
+		}
+	}
+	if r.Anchor == policy.AnchorConsentWithdrawn {
+		for _, w := range pl.withdrawn {
+			if w.Key == r.Key {
+				return target{kind: TargetPeople}
+			}
+		}
+		return target{kind: TargetSubsumed}
+	}
+	return target{kind: TargetNotAttributable}
+}
+
+// decision is what a sweep does with one person.
+type decision struct {
+	// rule is the key of the rule that makes the person due: of the rules
+	// that apply, the one that keeps them longest.
+	rule string
+	// hold is set when the person is due but accounting documents under a
+	// legal hold name them: they are restricted until holdUntil instead.
+	hold      bool
+	holdUntil string
+	// skip says why a due person is kept ("" when not).
+	skip string
+	// purposes are the purposes the person counts under in statistics.
+	purposes []string
+}
+
+// decide returns the decision for one person, or nil when no rule makes
+// the person due yet. A person is kept while any rule that applies keeps
+// them (policy.RetentionRule): a contract in force or a live consent keeps
+// them outright; otherwise each applicable rule gives a date, and the
+// person is due once the latest has passed.
+func (pl *planner) decide(f *vern.RetentionFacts) *decision {
+	if f.HeldUntil != "" {
+		if f.HeldUntil >= pl.today || f.DocumentsHeldUntil >= pl.today {
+			return nil // still held; not due
+		}
+		return &decision{rule: RuleHoldEnded, purposes: pl.purposesOf(f, nil)}
+	}
+	if f.ContractInForce || f.LastContractEnd.After(pl.asOf) {
+		return nil
+	}
+	for _, c := range f.Consents {
+		if c.Kind == vern.EventConsentGranted {
+			return nil
+		}
+	}
+	var until time.Time
+	var by *policy.RetentionRule
+	consider := func(anchor time.Time, r *policy.RetentionRule) {
+		if r == nil {
+			return
+		}
+		if t := r.Period.AddTo(anchor); by == nil || t.After(until) {
+			until, by = t, r
+		}
+	}
+	if f.Contracts > 0 {
+		consider(f.LastContractEnd, pl.customer)
+	}
+	for _, k := range sortedKeys(f.Consents) {
+		consider(f.Consents[k].At, pl.withdrawn[k])
+	}
+	if by == nil || f.Interactions > 0 {
+		last := f.CreatedAt
+		if f.LastInteraction.After(last) {
+			last = f.LastInteraction
+		}
+		consider(last, pl.contact)
+	}
+	if by == nil || until.After(pl.asOf) {
+		return nil
+	}
+	d := &decision{rule: by.Key, purposes: pl.purposesOf(f, by)}
+	switch {
+	case f.Restricted:
+		d.skip = SkipRestricted
+	case f.OpenRequests > 0:
+		d.skip = SkipOpenRequest
+	case f.DocumentsHeldUntil >= pl.today:
+		d.hold, d.holdUntil = true, f.DocumentsHeldUntil
+	}
+	return d
+}
+
+// purposesOf lists the purposes a person counts under in statistics: the
+// purposes of their ledger, and those of the rules that apply to them.
+func (pl *planner) purposesOf(f *vern.RetentionFacts, by *policy.RetentionRule) []string {
+	var out []string
+	add := func(ks ...string) {
+		for _, k := range ks {
+			if !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	add(sortedKeys(f.Consents)...)
+	if f.Contracts > 0 && pl.customer != nil {
+		add(pl.customer.Purposes...)
+	}
+	if (len(f.Consents) == 0 && f.Contracts == 0 || f.Interactions > 0) && pl.contact != nil {
+		add(pl.contact.Purposes...)
+	}
+	if len(out) == 0 && by != nil {
+		add(by.Purposes...)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}

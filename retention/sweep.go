@@ -1,0 +1,369 @@
+package retention
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/person"
+)
+
+// DryRun reports exactly what Run would do now, changing nothing.
+func (s *Service) DryRun(ctx context.Context, opt Options) (*Report, error) {
+	return s.sweep(ctx, opt, true)
+}
+
+// Run sweeps: it erases every person a rule makes due, restricts those
+// that accounting documents under a legal hold name, and returns the
+// report. An unfinished sweep (the process died) is resumed, with its
+// original cut-off time, after the last batch it committed.
+func (s *Service) Run(ctx context.Context, opt Options) (*Report, error) {
+	return s.sweep(ctx, opt, false)
+}
+
+type page struct {
+	facts []*vern.RetentionFacts
+	err   error
+}
+
+func (s *Service) sweep(ctx context.Context, opt Options, dry bool) (*Report, error) {
+	pol, _ := s.policy.Current()
+	if pol == nil {
+		return nil, vern.Errorf(vern.EINTERNAL, "No policy is published.")
+	}
+	now := s.clock.Now().UTC().Truncate(time.Microsecond)
+	var run *vern.RetentionRun
+	resumed := false
+	if !dry {
+		var err error
+		if run, resumed, err = s.startRun(ctx, now); err != nil {
+			return nil, err
+		}
+	}
+	asOf := now
+	if run != nil {
+		asOf = run.AsOf
+	}
+	pl := newPlanner(pol, asOf)
+	rep := newReport(pol, pl, asOf, dry)
+	if run != nil {
+		rep.RunID = run.ID
+		if resumed && len(run.Report) > 0 {
+			if err := json.Unmarshal(run.Report, rep); err != nil {
+				return nil, fmt.Errorf("resume retention run %s: %w", run.ID, err)
+			}
+			rep.Resumed = true
+		}
+	}
+	total, err := s.store.CountPeople(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	// Reading runs one page ahead of erasing: on SQLite the readers work
+	// beside the single writer, on PostgreSQL on another connection.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan page, 2)
+	after := ""
+	if run != nil {
+		after = run.Cursor
+	}
+	go func() {
+		defer close(pages)
+		for {
+			fs, err := s.store.FindRetentionFacts(ctx, after, s.page)
+			if err != nil || len(fs) == 0 {
+				if err != nil {
+					pages <- page{err: err}
+				}
+				return
+			}
+			select {
+			case pages <- page{facts: fs}:
+			case <-ctx.Done():
+				return
+			}
+			after = fs[len(fs)-1].PersonID
+		}
+	}()
+
+	scanned := 0
+	for pg := range pages {
+		if pg.err != nil {
+			return nil, fmt.Errorf("retention sweep: %w", pg.err)
+		}
+		var erase, holds []*vern.RetentionFacts
+		var decisions []*decision
+		for _, f := range pg.facts {
+			d := pl.decide(f)
+			switch {
+			case d == nil:
+			case d.skip != "":
+				rep.skip(d.rule, d.skip)
+			case d.hold:
+				holds = append(holds, f)
+				decisions = append(decisions, d)
+			default:
+				erase = append(erase, f)
+			}
+		}
+		scanned += len(pg.facts)
+		rep.Scanned += len(pg.facts)
+		if dry {
+			s.countDry(rep, pl, erase, holds, opt.ListIDs)
+		} else {
+			for i, f := range holds {
+				if err := s.hold(ctx, run, rep, f, decisions[i]); err != nil {
+					return nil, err
+				}
+			}
+			last := pg.facts[len(pg.facts)-1].PersonID
+			if err := s.eraseAll(ctx, run, &rep, pl, erase, last); err != nil {
+				return nil, err
+			}
+		}
+		if opt.Progress != nil {
+			opt.Progress(scanned, total)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rep.Finished = true
+	if run != nil {
+		fin := s.clock.Now().UTC().Truncate(time.Microsecond)
+		run.FinishedAt = &fin
+		b, err := rep.marshal()
+		if err != nil {
+			return nil, err
+		}
+		run.Report = b
+		if err := s.store.UpdateRetentionRun(ctx, run); err != nil {
+			return nil, fmt.Errorf("finish retention run: %w", err)
+		}
+		s.log.Info("retention sweep finished", "run_id", run.ID, "scanned", rep.Scanned, "erased", rep.Erased, "held", rep.Held,
+			"duration_ms", fin.Sub(now).Milliseconds())
+	}
+	return rep, nil
+}
+
+// startRun resumes the unfinished run, or starts a new one.
+func (s *Service) startRun(ctx context.Context, now time.Time) (*vern.RetentionRun, bool, error) {
+	for range 3 {
+		run, err := s.store.FindUnfinishedRetentionRun(ctx)
+		if err == nil {
+			s.log.Info("retention sweep resumed", "run_id", run.ID, "cursor_set", run.Cursor != "")
+			return run, true, nil
+		} else if vern.ErrorCode(err) != vern.ENOTFOUND {
+			return nil, false, err
+		}
+		run = &vern.RetentionRun{ID: vern.NewID("ret", now), AsOf: now, StartedAt: now}
+		err = s.store.CreateRetentionRun(ctx, run)
+		if err == nil {
+			return run, false, nil
+		} else if vern.ErrorCode(err) != vern.ECONFLICT {
+			return nil, false, err
+		}
+		// Another sweep started at the same moment: resume it instead.
+	}
+	return nil, false, errors.New("start retention run: runs keep conflicting")
+}
+
+func (s *Service) countDry(rep *Report, pl *planner, erase, holds []*vern.RetentionFacts, list int) {
+	for _, group := range []struct {
+		fs   []*vern.RetentionFacts
+		hold bool
+	}{{erase, false}, {holds, true}} {
+		for _, f := range group.fs {
+			d := pl.decide(f)
+			x := rep.rule(d.rule)
+			if group.hold {
+				rep.Held++
+				x.Held++
+			} else {
+				rep.Erased++
+				x.Erased++
+				rep.Interactions += f.Interactions
+			}
+			if len(x.IDs) < list {
+				x.IDs = append(x.IDs, f.PersonID)
+			}
+		}
+	}
+}
+
+// eraseAll erases fs in batches; the last batch (or, with nothing to
+// erase, an update of its own) moves the run's cursor to last.
+func (s *Service) eraseAll(ctx context.Context, run *vern.RetentionRun, rep **Report, pl *planner, fs []*vern.RetentionFacts, last string) error {
+	if len(fs) == 0 {
+		next := (*rep).clone()
+		return s.store.InTx(ctx, func(tx vern.Store) error { return s.saveRun(ctx, tx, run, next, last) })
+	}
+	for len(fs) > 0 {
+		chunk := fs[:min(len(fs), s.batch)]
+		fs = fs[len(chunk):]
+		cursor := run.Cursor
+		if len(fs) == 0 {
+			cursor = last
+		}
+		var next *Report
+		var err error
+		// Another node's audit recorder appending to one of these
+		// people's trails at the same moment makes the batch conflict; it
+		// is rolled back whole and tried again.
+		for try := 0; ; try++ {
+			next, err = s.eraseBatch(ctx, run, *rep, pl, chunk, cursor)
+			if vern.ErrorCode(err) != vern.ECONFLICT || try == 4 {
+				break
+			}
+		}
+		if err != nil {
+			return err
+		}
+		*rep = next
+	}
+	return nil
+}
+
+// eraseBatch erases, in one transaction, those of fs whom the rules still
+// make due once their rows are locked: it folds them into the statistics,
+// lists withdrawn and objecting subscribers in the suppression list,
+// writes an erase record per person to the audit trail, crypto-shreds
+// them and stores the run's progress.
+func (s *Service) eraseBatch(ctx context.Context, run *vern.RetentionRun, rep *Report, pl *planner, fs []*vern.RetentionFacts, cursor string) (*Report, error) {
+	ids := make([]string, len(fs))
+	for i, f := range fs {
+		ids[i] = f.PersonID
+	}
+	var out *Report
+	err := s.store.InTx(ctx, func(tx vern.Store) error {
+		next := rep.clone()
+		fresh, err := tx.FindRetentionFactsOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now().UTC().Truncate(time.Microsecond)
+		var erase []string
+		var indexes [][]byte
+		var sups []*vern.Suppression
+		cells := newCells()
+		for _, f := range fresh {
+			d := pl.decide(f)
+			if d == nil || d.skip != "" || d.hold {
+				continue // changed since it was read: a later sweep decides again
+			}
+			erase = append(erase, f.PersonID)
+			indexes = append(indexes, f.EmailIndex)
+			cells.fold(f, d)
+			if reason := suppressReason(pl, f); reason != "" && len(f.EmailIndex) > 0 {
+				sups = append(sups, &vern.Suppression{Hash: f.EmailIndex, Reason: reason, At: now})
+			}
+			next.rule(d.rule).Erased++
+		}
+		if len(erase) > 0 {
+			if err := tx.AddStats(ctx, cells.list()); err != nil {
+				return err
+			}
+			if err := tx.AddSuppressions(ctx, sups); err != nil {
+				return err
+			}
+			if err := appendTrail(ctx, tx, erase, []string{"everything"}, run.ID, now); err != nil {
+				return err
+			}
+			be, err := s.people.EraseMany(ctx, tx, erase, indexes)
+			if err != nil {
+				return err
+			}
+			if be.People != len(erase) {
+				return fmt.Errorf("erase people: %d of %d erased; the batch is rolled back", be.People, len(erase))
+			}
+			next.Erased += be.People
+			next.Interactions += be.Interactions
+			next.Events += be.Events
+			next.Suppressed += len(sups)
+		}
+		if err := s.saveRun(ctx, tx, run, next, cursor); err != nil {
+			return err
+		}
+		out = next
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retention sweep batch: %w", err)
+	}
+	run.Cursor = cursor
+	return out, nil
+}
+
+// hold restricts a due person whom accounting documents under a legal
+// hold name: what the law lets go of is removed now (person.Service.Hold)
+// and the rest once the hold ends.
+func (s *Service) hold(ctx context.Context, run *vern.RetentionRun, rep *Report, f *vern.RetentionFacts, d *decision) error {
+	var next *Report
+	_, err := s.people.Hold(ctx, f.PersonID, d.holdUntil, func(tx vern.Store, e *person.Erasure) error {
+		next = rep.clone()
+		next.Held++
+		next.rule(d.rule).Held++
+		next.Interactions += e.Interactions
+		now := s.clock.Now().UTC().Truncate(time.Microsecond)
+		if err := appendTrail(ctx, tx, []string{f.PersonID}, []string{"interactions", "phone"}, run.ID, now); err != nil {
+			return err
+		}
+		return s.saveRun(ctx, tx, run, next, run.Cursor)
+	})
+	if vern.ErrorCode(err) == vern.ENOTFOUND {
+		return nil // erased meanwhile
+	} else if err != nil {
+		return err
+	}
+	*rep = *next
+	return nil
+}
+
+func (s *Service) saveRun(ctx context.Context, tx vern.Store, run *vern.RetentionRun, rep *Report, cursor string) error {
+	b, err := rep.marshal()
+	if err != nil {
+		return err
+	}
+	r := *run
+	r.Cursor, r.Report = cursor, b
+	return tx.UpdateRetentionRun(ctx, &r)
+}
+
+// suppressReason says why an erased person's email hash must stay on the
+// suppression list: they objected, or withdrew consent to direct
+// marketing. A lead who merely went quiet is not listed, so they may sign
+// up again.
+func suppressReason(pl *planner, f *vern.RetentionFacts) string {
+	if f.Objected {
+		return vern.SuppressObjection
+	}
+	for k, c := range f.Consents {
+		if pu, ok := pl.pol.Purpose(k); ok && pu.DirectMarketing && c.Kind == vern.EventConsentWithdrawn {
+			return vern.SuppressUnsubscribe
+		}
+	}
+	return ""
+}
+
+// appendTrail writes one record per person to the access trail in tx,
+// sealed after each person's last record: in the same transaction as the
+// erasure, so the trail shows every erasure that happened and no other.
+func appendTrail(ctx context.Context, tx vern.Store, ids, fields []string, runID string, at time.Time) error {
+	last, err := tx.FindLastAccessRecords(ctx, ids)
+	if err != nil {
+		return err
+	}
+	recs := make([]*vern.AccessRecord, len(ids))
+	for i, id := range ids { // ids are in id order, as AppendAccessRecords asks
+		a := &vern.AccessRecord{ID: vern.NewID("acc", at), PersonID: id, Actor: Actor, Action: vern.AccessErase,
+			Operation: Operation, Fields: fields, RequestID: runID, At: at}
+		a.Seal(last[id])
+		recs[i] = a
+	}
+	return tx.AppendAccessRecords(ctx, recs)
+}

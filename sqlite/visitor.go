@@ -1,0 +1,158 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/vernhq/vern"
+)
+
+const visitorConsentColumns = `id, visitor_id, seq, nonce, policy_version, cookie_hash, granted, refused, gpc, language, origin, page_url, user_agent, ip_prefix, at, prev_hash, hash`
+
+// AppendVisitorConsent stores c. UNIQUE (visitor_id, seq) turns a second
+// append at one position into ECONFLICT, and UNIQUE nonce a replay.
+func (s *store) AppendVisitorConsent(ctx context.Context, c *vern.VisitorConsent) error {
+	_, err := s.exec(ctx, `INSERT INTO visitor_consents (`+visitorConsentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.VisitorID, c.Seq, c.Nonce, c.PolicyVersion, c.CookieHash, strings.Join(c.Granted, ","), strings.Join(c.Refused, ","),
+		c.GPC, c.Language, c.Origin, c.PageURL, c.UserAgent, c.IPPrefix, formatTime(c.At), nullBytes(c.PrevHash), c.Hash)
+	if err != nil {
+		return fmt.Errorf("insert visitor consent: %w", translateErr(err))
+	}
+	return nil
+}
+
+// FindVisitorHead returns the newest choice's Seq and Hash.
+func (s *store) FindVisitorHead(ctx context.Context, visitorID string) (int64, []byte, error) {
+	var seq int64
+	var hash []byte
+	err := s.readRow(ctx, `SELECT seq, hash FROM visitor_consents WHERE visitor_id = ? ORDER BY seq DESC LIMIT 1`, visitorID).Scan(&seq, &hash)
+	if err != nil {
+		return 0, nil, fmt.Errorf("find visitor head: %w", translateErr(err))
+	}
+	return seq, hash, nil
+}
+
+// FindVisitorConsents returns a visitor's choices, oldest first.
+func (s *store) FindVisitorConsents(ctx context.Context, visitorID string) ([]*vern.VisitorConsent, error) {
+	rows, err := s.readRows(ctx, `SELECT `+visitorConsentColumns+` FROM visitor_consents WHERE visitor_id = ? ORDER BY seq`, visitorID)
+	if err != nil {
+		return nil, fmt.Errorf("find visitor consents: %w", translateErr(err))
+	}
+	out, err := scanRows(rows, scanVisitorConsent)
+	if err != nil {
+		return nil, fmt.Errorf("find visitor consents: %w", err)
+	}
+	return out, nil
+}
+
+// FindVisitorConsentByNonce returns the choice with that nonce.
+func (s *store) FindVisitorConsentByNonce(ctx context.Context, nonce string) (*vern.VisitorConsent, error) {
+	c, err := scanVisitorConsent(s.readRow(ctx, `SELECT `+visitorConsentColumns+` FROM visitor_consents WHERE nonce = ?`, nonce))
+	if err != nil {
+		return nil, fmt.Errorf("find visitor consent: %w", err)
+	}
+	return c, nil
+}
+
+// CountVisitorConsents returns how many choices are stored.
+func (s *store) CountVisitorConsents(ctx context.Context) (int, error) {
+	var n int
+	if err := s.readRow(ctx, `SELECT count(*) FROM visitor_consents`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count visitor consents: %w", translateErr(err))
+	}
+	return n, nil
+}
+
+func scanVisitorConsent(row scanner) (*vern.VisitorConsent, error) {
+	var c vern.VisitorConsent
+	var granted, refused, at string
+	if err := row.Scan(&c.ID, &c.VisitorID, &c.Seq, &c.Nonce, &c.PolicyVersion, &c.CookieHash, &granted, &refused,
+		&c.GPC, &c.Language, &c.Origin, &c.PageURL, &c.UserAgent, &c.IPPrefix, &at, &c.PrevHash, &c.Hash); err != nil {
+		return nil, translateErr(err)
+	}
+	c.Granted, c.Refused = splitKeys(granted), splitKeys(refused)
+	var err error
+	if c.At, err = parseTime(at); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// splitKeys reads a comma-separated list, "" as none.
+func splitKeys(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+// LinkVisitor records the link, keeping an existing identical one.
+func (s *store) LinkVisitor(ctx context.Context, l *vern.VisitorLink) error {
+	res, err := s.exec(ctx, `INSERT INTO visitor_links (visitor_id, person_id, source, at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (visitor_id) DO NOTHING`, l.VisitorID, l.PersonID, l.Source, formatTime(l.At))
+	if err != nil {
+		return fmt.Errorf("link visitor: %w", translateErr(err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("link visitor: %w", err)
+	} else if n == 1 {
+		return nil
+	}
+	old, err := s.FindVisitorLink(ctx, l.VisitorID)
+	if err != nil {
+		return err
+	}
+	if old.PersonID != l.PersonID {
+		return vern.Errorf(vern.ECONFLICT, "The visitor is already linked to another person.")
+	}
+	return nil
+}
+
+// FindVisitorLink returns the person a visitor is linked to.
+func (s *store) FindVisitorLink(ctx context.Context, visitorID string) (*vern.VisitorLink, error) {
+	l, err := scanVisitorLink(s.readRow(ctx, `SELECT visitor_id, person_id, source, at FROM visitor_links WHERE visitor_id = ?`, visitorID))
+	if err != nil {
+		return nil, fmt.Errorf("find visitor link: %w", err)
+	}
+	return l, nil
+}
+
+// FindVisitorLinks returns the visitors linked to a person, oldest first.
+func (s *store) FindVisitorLinks(ctx context.Context, personID string) ([]*vern.VisitorLink, error) {
+	rows, err := s.readRows(ctx, `SELECT visitor_id, person_id, source, at FROM visitor_links WHERE person_id = ? ORDER BY at, visitor_id`, personID)
+	if err != nil {
+		return nil, fmt.Errorf("find visitor links: %w", translateErr(err))
+	}
+	out, err := scanRows(rows, scanVisitorLink)
+	if err != nil {
+		return nil, fmt.Errorf("find visitor links: %w", err)
+	}
+	return out, nil
+}
+
+func scanVisitorLink(row scanner) (*vern.VisitorLink, error) {
+	var l vern.VisitorLink
+	var at string
+	if err := row.Scan(&l.VisitorID, &l.PersonID, &l.Source, &at); err != nil {
+		return nil, translateErr(err)
+	}
+	var err error
+	if l.At, err = parseTime(at); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// DeleteVisitorLinks removes every link to a person.
+func (s *store) DeleteVisitorLinks(ctx context.Context, personID string) (int, error) {
+	res, err := s.exec(ctx, `DELETE FROM visitor_links WHERE person_id = ?`, personID)
+	if err != nil {
+		return 0, fmt.Errorf("delete visitor links: %w", translateErr(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete visitor links: %w", err)
+	}
+	return int(n), nil
+}
