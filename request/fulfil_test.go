@@ -63,6 +63,17 @@ func TestErasure(t *testing.T) {
 		if err != nil || len(sup) != 1 {
 			t.Fatalf("no suppression entry after erasure: %v %v", sup, err)
 		}
+		stats, err := s.FindStats(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := map[string]int64{}
+		for _, c := range stats {
+			counts[c.Metric] += c.Count
+		}
+		if counts[vern.StatPeople] != 1 || counts[vern.StatInteractions] != 1 {
+			t.Fatalf("statistics after erasure = %v, want one person and one interaction", counts)
+		}
 		// A re-added person under the same address is a new person, and
 		// the suppression list still knows the address.
 		again := f.person(t, "kari@example.test")

@@ -232,6 +232,10 @@ func (s *Service) erase(ctx context.Context, r *vern.Request) error {
 			if err := suppress(tx, e.EmailIndex); err != nil {
 				return err
 			}
+			// The statistics survive the person (S6), as for the sweep.
+			if err := tx.AddStats(ctx, statCells(e)); err != nil {
+				return err
+			}
 			res := vern.RequestResult{Erased: erasedList(e.Interactions, e.Events)}
 			b, err := json.Marshal(res)
 			if err != nil {
@@ -265,6 +269,18 @@ func (s *Service) erase(ctx context.Context, r *vern.Request) error {
 		return nil
 	}
 	return err
+}
+
+// statCells counts an erased person in the anonymised statistics: by the
+// month they were collected and their source channel, nothing more.
+func statCells(e *person.Erasure) []*vern.StatCell {
+	month := calendar.DateOf(e.Person.CreatedAt).String()[:7]
+	cells := []*vern.StatCell{{Metric: vern.StatPeople, Month: month, Channel: e.Person.Source.Channel, OrgBand: vern.OrgBandOther, Count: 1}}
+	if e.Interactions > 0 {
+		cells = append(cells, &vern.StatCell{Metric: vern.StatInteractions, Month: month, Channel: e.Person.Source.Channel,
+			OrgBand: vern.OrgBandOther, Count: int64(e.Interactions)})
+	}
+	return cells
 }
 
 func erasedList(interactions, events int) []string {
