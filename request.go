@@ -141,6 +141,11 @@ type RequestDetails struct {
 	TransferURL string `json:"transfer_url,omitempty"`
 	// Message is the person's own words: the complaint, or what they want.
 	Message string `json:"message,omitempty"`
+	// VisitorID is the cookie-banner visitor id of the browser the request
+	// came from (window.VernConsent.visitorId()), if the form sent it: once
+	// the email is verified, that visitor's cookie choices are linked to
+	// the person.
+	VisitorID string `json:"visitor_id,omitempty"`
 }
 
 // RequestResult records what fulfilment did.

@@ -303,6 +303,9 @@ func (s *Service) intake(ctx context.Context, in Input) (*draft, string, error) 
 			guard(&fs, field, *v)
 		}
 	}
+	if d.VisitorID != "" && !vern.ValidVisitorID(d.VisitorID) {
+		fs.Add("details.visitor_id", "invalid", "Must be 16 to 64 base64url characters.")
+	}
 	text("details.message", &d.Message, MaxMessage)
 	text("details.ground", &d.Ground, 200)
 	switch in.Kind {

@@ -248,3 +248,33 @@ func TestRateLimitPerAddress(t *testing.T) {
 		}
 	})
 }
+
+// A request sent with the banner's visitor id links that visitor's cookie
+// choices to the person once the email is verified, not before.
+func TestVerifiedRequestLinksVisitor(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s vern.Store) {
+		f := newFixture(t, s)
+		ctx := context.Background()
+		p := f.person(t, "besok@example.test")
+		const visitor = "Zm9vYmFyYmF6cXV4MTIzNA"
+		if _, err := f.svc.Submit(ctx, request.Input{Kind: vern.RequestAccess, Email: "besok@example.test",
+			Details: vern.RequestDetails{VisitorID: "short"}}); vern.ErrorCode(err) != vern.EINVALID {
+			t.Fatalf("a malformed visitor id: %v", err)
+		}
+		rc, err := f.svc.Submit(ctx, request.Input{Kind: vern.RequestAccess, Email: "besok@example.test",
+			Details: vern.RequestDetails{VisitorID: visitor}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.FindVisitorLink(ctx, visitor); vern.ErrorCode(err) != vern.ENOTFOUND {
+			t.Fatalf("linked before verification: %v", err)
+		}
+		if _, err := f.svc.Verify(ctx, rc.ID, f.code(t, rc.ID)); err != nil {
+			t.Fatal(err)
+		}
+		l, err := s.FindVisitorLink(ctx, visitor)
+		if err != nil || l.PersonID != p.ID {
+			t.Fatalf("link after verification = %+v, %v", l, err)
+		}
+	})
+}

@@ -82,6 +82,9 @@ func (s *Service) Verify(ctx context.Context, id, code string) (*vern.Request, e
 		if err := s.move(ctx, tx, r, sr, vern.StatusVerified, "public:email", "email verified", ""); err != nil {
 			return err
 		}
+		if err := s.linkVisitor(ctx, tx, r, at); err != nil {
+			return err
+		}
 		if err := s.acknowledge(ctx, tx, r); err != nil {
 			return err
 		}
@@ -130,4 +133,21 @@ func (s *Service) move(ctx context.Context, tx vern.Store, r *vern.Request, sr *
 		return err
 	}
 	return s.event(ctx, tx, r.ID, from, to, actor, note)
+}
+
+// linkVisitor links the browser a verified request came from to the
+// person, so the visitor's cookie choices become part of their record. A
+// visitor already linked to someone else stays as it is.
+func (s *Service) linkVisitor(ctx context.Context, tx vern.Store, r *vern.Request, at time.Time) error {
+	if r.Details.VisitorID == "" || r.PersonID == "" {
+		return nil
+	}
+	switch _, err := tx.FindVisitorLink(ctx, r.Details.VisitorID); vern.ErrorCode(err) {
+	case "":
+		return nil
+	case vern.ENOTFOUND:
+		return tx.LinkVisitor(ctx, &vern.VisitorLink{VisitorID: r.Details.VisitorID, PersonID: r.PersonID, Source: "request", At: at})
+	default:
+		return err
+	}
 }
