@@ -3,6 +3,7 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // DefaultTimeout bounds each SMTP command when SMTP.Timeout is zero.
@@ -44,6 +46,9 @@ type SMTP struct {
 	// system's roots, such as to trust a private CA. ServerName defaults
 	// to the URL's host.
 	TLSConfig *tls.Config
+	// DKIM, if set, signs every message. A message that cannot be signed
+	// fails at stage "message" and is not sent unsigned.
+	DKIM *DKIM
 
 	host        string
 	port        int
@@ -169,9 +174,13 @@ func isLoopback(host string) bool {
 func (s *SMTP) Send(ctx context.Context, msgs ...*Message) []error {
 	errs := make([]error, len(msgs))
 	built := make([]*gomail.Msg, len(msgs))
+	signed := make([][]byte, len(msgs)) // the bytes to send, when DKIM signs them
 	pending := false
 	for i, m := range msgs {
 		gm, err := s.build(m)
+		if err == nil && s.DKIM != nil {
+			signed[i], err = s.sign(gm)
+		}
 		if err != nil {
 			errs[i] = &SendError{Stage: "message", err: err}
 			continue
@@ -200,7 +209,7 @@ func (s *SMTP) Send(ctx context.Context, msgs ...*Message) []error {
 			errs[i] = broken
 			continue
 		}
-		err := send(gm)
+		err := send(gm, signed[i])
 		if err == nil || gm.IsDelivered() {
 			// A delivered message may still report a failed RSET after
 			// it; the next message's NOOP finds out about the connection.
@@ -219,8 +228,8 @@ func (s *SMTP) Send(ctx context.Context, msgs ...*Message) []error {
 var errConnLost = errors.New("connection lost")
 
 // dial connects, greets, negotiates TLS and authenticates. send delivers
-// one message on the session; hangUp ends it.
-func (s *SMTP) dial(ctx context.Context) (send func(*gomail.Msg) error, hangUp func(), err error) {
+// one message on the session, as raw when that is not nil; hangUp ends it.
+func (s *SMTP) dial(ctx context.Context) (send func(gm *gomail.Msg, raw []byte) error, hangUp func(), err error) {
 	var conn net.Conn
 	stop := func() bool { return false }
 	dialer := func(dctx context.Context, network, addr string) (net.Conn, error) {
@@ -272,7 +281,12 @@ func (s *SMTP) dial(ctx context.Context) (send func(*gomail.Msg) error, hangUp f
 		hangUp()
 		return nil, nil, err
 	}
-	send = func(m *gomail.Msg) error { return client.SendWithSMTPClient(sc, m) }
+	send = func(m *gomail.Msg, raw []byte) error {
+		if raw != nil {
+			return sendRaw(sc, timeout, m, raw)
+		}
+		return client.SendWithSMTPClient(sc, m)
+	}
 	return send, hangUp, nil
 }
 
@@ -298,6 +312,73 @@ func (s *SMTP) tlsConfig() *tls.Config {
 		cfg.MinVersion = tls.VersionTLS12
 	}
 	return cfg
+}
+
+// sign renders gm once and signs those bytes. go-mail draws new MIME
+// boundaries on every render, so these bytes, not gm, are what is sent.
+func (s *SMTP) sign(gm *gomail.Msg) ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := gm.WriteTo(&buf); err != nil {
+		return nil, errors.New("render message")
+	}
+	return s.DKIM.Sign(buf.Bytes())
+}
+
+// sendRaw delivers raw, the rendered and signed gm, on sc as go-mail's
+// own send does: NOOP to check the connection, MAIL FROM, RCPT TO, DATA,
+// then RSET. Its errors are *SendError values, in the stages and with the
+// codes messageError gives go-mail's.
+func sendRaw(sc *smtp.Client, timeout time.Duration, gm *gomail.Msg, raw []byte) error {
+	if err := sc.Noop(); err != nil {
+		return &SendError{Stage: "connection", Temporary: true}
+	}
+	if err := sc.UpdateDeadline(timeout); err != nil {
+		return &SendError{Stage: "connection", Temporary: true}
+	}
+	from, err := gm.GetSender(false)
+	if err != nil {
+		return &SendError{Stage: "message"}
+	}
+	rcpts, err := gm.GetRecipients()
+	if err != nil {
+		return &SendError{Stage: "message"}
+	}
+	if err := sc.Mail(from); err != nil {
+		_ = sc.Reset() // the reply already decides; the next NOOP checks the connection
+		return replyError("mail from", err)
+	}
+	for _, rcpt := range rcpts {
+		if err := sc.Rcpt(rcpt); err != nil {
+			_ = sc.Reset()
+			return replyError("rcpt to", err)
+		}
+	}
+	w, err := sc.Data()
+	if err != nil {
+		return replyError("data", err)
+	}
+	if _, err := w.Write(raw); err != nil {
+		return replyError("data", err)
+	}
+	if err := w.Close(); err != nil {
+		return replyError("data", err)
+	}
+	// Delivered: a failed RSET changes nothing for this message.
+	_ = sc.Reset()
+	return nil
+}
+
+// replyError describes a refused or failed SMTP command without the
+// server's text, which may quote an address.
+func replyError(stage string, err error) *SendError {
+	se := &SendError{Stage: stage}
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		se.Code = te.Code
+	}
+	// No code means the connection failed mid-command.
+	se.Temporary = se.Code == 0 || se.Code/100 == 4
+	return se
 }
 
 // build turns m into a go-mail message. Its errors name no address.
@@ -412,6 +493,10 @@ func connError(ctx context.Context, stage string, err error) *SendError {
 // messageError translates go-mail's error for one message, dropping its
 // text: that lists the recipients and quotes the server.
 func messageError(err error) *SendError {
+	var own *SendError
+	if errors.As(err, &own) {
+		return own
+	}
 	var ge *gomail.SendError
 	if !errors.As(err, &ge) {
 		return &SendError{Stage: "data", Temporary: true}

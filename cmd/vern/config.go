@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/vernhq/vern/mail"
 	"github.com/vernhq/vern/webhook"
 )
 
@@ -34,6 +35,11 @@ type Config struct {
 
 	MailBatch int     // outbox messages sent per SMTP connection; 0 means 100
 	MailRate  float64 // outbox messages per second at most; 0 means no limit
+
+	// DKIM signing of outgoing mail: all three or none.
+	DKIMDomain   string // d=, the domain whose DNS holds the public key
+	DKIMSelector string // s=, so the key is at SELECTOR._domainkey.DOMAIN
+	DKIMKeyFile  string // PEM private key, RSA (2048 bits or more) or Ed25519
 }
 
 // publicURL is where links in emails point.
@@ -51,22 +57,25 @@ func DefaultConfig() Config {
 
 // envNames maps flags to the environment variables that may set them.
 var envNames = map[string]string{
-	"data":         "VERN_DATA",
-	"addr":         "VERN_ADDR",
-	"database-url": "VERN_DATABASE_URL",
-	"policy":       "VERN_POLICY",
-	"smtp-url":     "VERN_SMTP_URL",
-	"master-key":   "VERN_MASTER_KEY_FILE",
-	"log-format":   "VERN_LOG_FORMAT",
-	"debug-addr":   "VERN_DEBUG_ADDR",
-	"webhooks":     "VERN_WEBHOOKS_FILE",
-	"public-url":   "VERN_PUBLIC_URL",
-	"mail-from":    "VERN_MAIL_FROM",
-	"staff-email":  "VERN_STAFF_EMAIL",
-	"site-origin":  "VERN_SITE_ORIGINS",
-	"cookie-rate":  "VERN_COOKIE_RATE",
-	"mail-batch":   "VERN_MAIL_BATCH",
-	"mail-rate":    "VERN_MAIL_RATE",
+	"data":          "VERN_DATA",
+	"addr":          "VERN_ADDR",
+	"database-url":  "VERN_DATABASE_URL",
+	"policy":        "VERN_POLICY",
+	"smtp-url":      "VERN_SMTP_URL",
+	"master-key":    "VERN_MASTER_KEY_FILE",
+	"log-format":    "VERN_LOG_FORMAT",
+	"debug-addr":    "VERN_DEBUG_ADDR",
+	"webhooks":      "VERN_WEBHOOKS_FILE",
+	"public-url":    "VERN_PUBLIC_URL",
+	"mail-from":     "VERN_MAIL_FROM",
+	"staff-email":   "VERN_STAFF_EMAIL",
+	"site-origin":   "VERN_SITE_ORIGINS",
+	"cookie-rate":   "VERN_COOKIE_RATE",
+	"mail-batch":    "VERN_MAIL_BATCH",
+	"mail-rate":     "VERN_MAIL_RATE",
+	"dkim-domain":   "VERN_DKIM_DOMAIN",
+	"dkim-selector": "VERN_DKIM_SELECTOR",
+	"dkim-key":      "VERN_DKIM_KEY_FILE",
 }
 
 // bindFlags declares the configuration flags on fs.
@@ -86,6 +95,9 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&c.CookieRate, "cookie-rate", c.CookieRate, "cookie choices one client address may post per second (burst twice that); 0 means 50 [VERN_COOKIE_RATE]")
 	fs.IntVar(&c.MailBatch, "mail-batch", c.MailBatch, "emails sent per SMTP connection; 0 means 100 [VERN_MAIL_BATCH]")
 	fs.Float64Var(&c.MailRate, "mail-rate", c.MailRate, "emails per second at most, for relays that throttle; 0 means no limit [VERN_MAIL_RATE]")
+	fs.StringVar(&c.DKIMDomain, "dkim-domain", c.DKIMDomain, "DKIM-sign outgoing mail for this domain (d=); needs --dkim-selector and --dkim-key [VERN_DKIM_DOMAIN]")
+	fs.StringVar(&c.DKIMSelector, "dkim-selector", c.DKIMSelector, "DKIM selector (s=): the public key is in DNS at SELECTOR._domainkey.DOMAIN [VERN_DKIM_SELECTOR]")
+	fs.StringVar(&c.DKIMKeyFile, "dkim-key", c.DKIMKeyFile, "DKIM private key, PEM (PKCS#1 or PKCS#8): RSA of 2048 bits or more, or Ed25519 [VERN_DKIM_KEY_FILE]")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve Go profiling (pprof) on this loopback address, e.g. 127.0.0.1:6060 [VERN_DEBUG_ADDR]")
 }
 
@@ -105,6 +117,37 @@ func applyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
 		}
 	})
 	return err
+}
+
+// checkDKIM refuses a DKIM configuration that sets some of the three
+// settings but not all, which would otherwise send mail unsigned.
+func (c *Config) checkDKIM() error {
+	var missing []string
+	for _, s := range []struct{ flag, env, value string }{
+		{"--dkim-domain", "VERN_DKIM_DOMAIN", c.DKIMDomain},
+		{"--dkim-selector", "VERN_DKIM_SELECTOR", c.DKIMSelector},
+		{"--dkim-key", "VERN_DKIM_KEY_FILE", c.DKIMKeyFile},
+	} {
+		if s.value == "" {
+			missing = append(missing, s.flag+" ("+s.env+")")
+		}
+	}
+	if len(missing) == 0 || len(missing) == 3 {
+		return nil
+	}
+	return fmt.Errorf("DKIM signing needs a domain, a selector and a key together; missing %s", strings.Join(missing, " and "))
+}
+
+// loadDKIM returns the DKIM signer the configuration asks for, or nil
+// when it asks for none.
+func (c *Config) loadDKIM() (*mail.DKIM, error) {
+	if err := c.checkDKIM(); err != nil {
+		return nil, err
+	}
+	if c.DKIMDomain == "" {
+		return nil, nil
+	}
+	return mail.LoadDKIM(c.DKIMDomain, c.DKIMSelector, c.DKIMKeyFile)
 }
 
 // backend says which store a database URL selects.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	netmail "net/mail"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/vernhq/vern/jobs"
@@ -82,8 +84,13 @@ func startJobs(ctx, bg context.Context, cfg Config, app *App) (*jobs.Queue, erro
 }
 
 // startMailer delivers the mail outbox over SMTP when a server is
-// configured; without one, mail waits in the outbox.
+// configured; without one, mail waits in the outbox. A DKIM configuration
+// is checked and its key loaded even then, so a mistake shows at startup.
 func startMailer(bg context.Context, cfg Config, app *App) error {
+	dkim, err := cfg.loadDKIM()
+	if err != nil {
+		return err
+	}
 	if cfg.SMTPURL == "" {
 		app.Log.Warn("no SMTP server configured (VERN_SMTP_URL): emails wait in the outbox until one is")
 		return nil
@@ -97,9 +104,35 @@ func startMailer(bg context.Context, cfg Config, app *App) error {
 	if err != nil {
 		return fmt.Errorf("smtp: %w", err)
 	}
+	if dkim != nil {
+		sender.DKIM = dkim
+		fromDomain := senderDomain(from)
+		app.Log.Info("mail is DKIM-signed", "dkim_domain", dkim.Domain())
+		if !aligned(fromDomain, dkim.Domain()) {
+			app.Log.Warn("DKIM domain does not align with the sender's domain, so DMARC will not count the signature",
+				"dkim_domain", dkim.Domain(), "sender_domain", fromDomain)
+		}
+	}
 	m := request.NewMailer(app.Store, app.Keys, sender, app.Clock, app.Log.With("component", "mail"))
 	m.SetBatch(cfg.MailBatch)
 	m.SetRate(cfg.MailRate)
 	go m.Run(bg)
 	return nil
+}
+
+// senderDomain returns the domain of the address in from, in lower case.
+func senderDomain(from string) string {
+	a, err := netmail.ParseAddress(from)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(a.Address[strings.LastIndex(a.Address, "@")+1:])
+}
+
+// aligned approximates DMARC's relaxed alignment (RFC 7489 section 3.1.1)
+// without the public suffix list: the DKIM domain is the sender's domain,
+// or one is a subdomain of the other.
+func aligned(fromDomain, dkimDomain string) bool {
+	return fromDomain == dkimDomain || strings.HasSuffix(fromDomain, "."+dkimDomain) ||
+		strings.HasSuffix(dkimDomain, "."+fromDomain)
 }

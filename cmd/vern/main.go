@@ -108,6 +108,9 @@ func (m *Main) configFlags(cmd *cobra.Command) *Config {
 		if err := applyEnv(cmd.Flags(), m.Getenv); err != nil {
 			return err
 		}
+		if err := cfg.checkDKIM(); err != nil {
+			return err
+		}
 		if prev != nil {
 			return prev(cmd, args)
 		}
