@@ -51,6 +51,9 @@ type RetentionFacts struct {
 type ConsentFact struct {
 	Kind string // EventConsentGranted or EventConsentWithdrawn
 	At   time.Time
+	// Redacted is set when that event's evidence has been redacted (by
+	// an erasure or a retention sweep).
+	Redacted bool
 }
 
 // RetentionRun is one retention sweep, stored so that an interrupted sweep
@@ -68,6 +71,37 @@ type RetentionRun struct {
 	// same transaction as each batch of erasures.
 	Report     []byte     `json:"-"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	// LeaseOwner identifies the sweep working on the run, and LeaseUntil
+	// is when its claim lapses unless renewed (zero: released). Another
+	// sweep may take an unfinished run over only once the lease has
+	// lapsed, as when the process working on it died.
+	LeaseOwner string    `json:"-"`
+	LeaseUntil time.Time `json:"-"`
+}
+
+// DocumentDue selects the accounting documents a retention sweep may
+// delete: those whose legal hold has ended.
+type DocumentDue struct {
+	Kind string // DocumentPrimary or DocumentSecondary
+	// HeldBefore selects documents whose HoldUntil is before this day,
+	// YYYY-MM-DD.
+	HeldBefore string
+	// ContractsEndedBefore, when not zero, keeps the documents of people
+	// with a contract in force or one that ended at or after it.
+	ContractsEndedBefore time.Time
+	// After and Limit page through the documents in id order.
+	After string
+	Limit int
+}
+
+// InteractionDue selects interactions a retention sweep may delete.
+type InteractionDue struct {
+	Kind string
+	// Before selects interactions created before this time.
+	Before time.Time
+	// After and Limit page through the interactions in id order.
+	After string
+	Limit int
 }
 
 // RetentionStore persists what retention sweeps need (issue 5). It only
@@ -93,14 +127,39 @@ type RetentionStore interface {
 	NotifyChanges(ctx context.Context, topic string, keys []string) error
 	// AddSuppressions is AddSuppression for many entries.
 	AddSuppressions(ctx context.Context, ss []*Suppression) error
-	// CreateRetentionRun stores a new run. Returns ECONFLICT when another
-	// run is unfinished.
+	// FindDocumentsDue returns the accounting documents f selects, in id
+	// order, whether their person is living or erased.
+	FindDocumentsDue(ctx context.Context, f DocumentDue) ([]*Document, error)
+	// DeleteDocuments deletes the listed documents and returns how many
+	// it deleted; unknown ids are skipped.
+	DeleteDocuments(ctx context.Context, ids []string) (int, error)
+	// RedactConsentEventsByID clears the evidence fields of the listed
+	// events as RedactConsentEvents does, keeping ids, sequence numbers,
+	// kinds, purposes, times and hashes so that the chains still verify.
+	// It returns how many events it redacted; events already redacted and
+	// unknown ids are skipped.
+	RedactConsentEventsByID(ctx context.Context, ids []string) (int, error)
+	// FindInteractionsDue returns the interactions f selects, of living
+	// people, in id order, without their sealed text.
+	FindInteractionsDue(ctx context.Context, f InteractionDue) ([]*SealedInteraction, error)
+	// DeleteInteractionsByID deletes the listed interactions and returns
+	// how many it deleted; unknown ids are skipped.
+	DeleteInteractionsByID(ctx context.Context, ids []string) (int, error)
+	// CreateRetentionRun stores a new run, leased to r.LeaseOwner until
+	// r.LeaseUntil. Returns ECONFLICT when another run is unfinished.
 	CreateRetentionRun(ctx context.Context, r *RetentionRun) error
 	// FindUnfinishedRetentionRun returns the run not yet finished.
 	// Returns ENOTFOUND when there is none.
 	FindUnfinishedRetentionRun(ctx context.Context) (*RetentionRun, error)
-	// UpdateRetentionRun stores a run's Cursor, Report and FinishedAt.
-	// Returns ENOTFOUND.
+	// TakeRetentionRun leases the unfinished run r.ID to r.LeaseOwner
+	// until r.LeaseUntil, in one compare-and-set: only when no other
+	// owner's lease is still running at now. Returns ECONFLICT when
+	// another sweep holds the run, ENOTFOUND when it is not unfinished.
+	TakeRetentionRun(ctx context.Context, r *RetentionRun, now time.Time) error
+	// UpdateRetentionRun stores a run's Cursor, Report, FinishedAt and
+	// LeaseUntil, provided r.LeaseOwner still holds the run: a sweep whose
+	// run was taken over cannot commit another batch. Returns ENOTFOUND,
+	// and ECONFLICT when another owner holds the run.
 	UpdateRetentionRun(ctx context.Context, r *RetentionRun) error
 	// FindRetentionRuns returns the newest runs first, at most limit.
 	FindRetentionRuns(ctx context.Context, limit int) ([]*RetentionRun, error)

@@ -147,10 +147,11 @@ func (s *store) retentionDetails(ctx context.Context, facts []*vern.RetentionFac
 			}
 			return nil
 		}},
-		{`SELECT person_id, kind, purpose, at FROM consent_events WHERE ` + where + ` ORDER BY person_id, seq`, func(rows *sql.Rows) error {
+		{`SELECT person_id, kind, purpose, at, redacted FROM consent_events WHERE ` + where + ` ORDER BY person_id, seq`, func(rows *sql.Rows) error {
 			var kind, purpose string
 			var at time.Time
-			if err := rows.Scan(&id, &kind, &purpose, &at); err != nil {
+			var redacted bool
+			if err := rows.Scan(&id, &kind, &purpose, &at, &redacted); err != nil {
 				return err
 			}
 			f := byID[id]
@@ -162,7 +163,7 @@ func (s *store) retentionDetails(ctx context.Context, facts []*vern.RetentionFac
 				if f.Consents == nil {
 					f.Consents = map[string]vern.ConsentFact{}
 				}
-				f.Consents[purpose] = vern.ConsentFact{Kind: kind, At: at.UTC()}
+				f.Consents[purpose] = vern.ConsentFact{Kind: kind, At: at.UTC(), Redacted: redacted}
 			case vern.EventObjection:
 				f.Objected = true
 			case vern.EventRestrictionPlaced:
@@ -259,29 +260,87 @@ func (s *store) AddSuppressions(ctx context.Context, ss []*vern.Suppression) err
 	return nil
 }
 
+// RedactConsentEventsByID redacts the listed events in one statement.
+func (s *store) RedactConsentEventsByID(ctx context.Context, ids []string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res, err := s.q.ExecContext(ctx, `UPDATE consent_events SET notice_hash = '', channel = '', actor = '', page_url = '',
+		user_agent = '', ip_prefix = '', redacted = true WHERE id = ANY($1) AND NOT redacted`, ids)
+	if err != nil {
+		return 0, fmt.Errorf("redact consent events: %w", translateErr(err))
+	}
+	return affected(res), nil
+}
+
+// FindInteractionsDue reads the interactions f selects through the
+// interactions_kind index (kind, created_at). Erasure deletes a person's
+// interactions, so these are all of living people.
+func (s *store) FindInteractionsDue(ctx context.Context, f vern.InteractionDue) ([]*vern.SealedInteraction, error) {
+	var out []*vern.SealedInteraction
+	err := s.each(ctx, `SELECT id, person_id, channel, kind, created_at FROM interactions
+		WHERE kind = $1 AND created_at < $2 AND id > $3 ORDER BY id LIMIT $4`, []any{f.Kind, f.Before.UTC(), f.After, f.Limit},
+		func(rows *sql.Rows) error {
+			var in vern.SealedInteraction
+			if err := rows.Scan(&in.ID, &in.PersonID, &in.Channel, &in.Kind, &in.CreatedAt); err != nil {
+				return err
+			}
+			in.CreatedAt = in.CreatedAt.UTC()
+			out = append(out, &in)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("find interactions due: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteInteractionsByID deletes the listed interactions in one statement.
+func (s *store) DeleteInteractionsByID(ctx context.Context, ids []string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res, err := s.q.ExecContext(ctx, `DELETE FROM interactions WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return 0, fmt.Errorf("delete interactions: %w", translateErr(err))
+	}
+	return affected(res), nil
+}
+
+// leaseTime turns the zero time (a released lease) into SQL NULL.
+func leaseTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
 // CreateRetentionRun stores r; the UNIQUE unfinished column refuses a
 // second unfinished run.
 func (s *store) CreateRetentionRun(ctx context.Context, r *vern.RetentionRun) error {
-	_, err := s.q.ExecContext(ctx, `INSERT INTO retention_runs (id, as_of, started_at, cursor, report, finished_at, unfinished)
-		VALUES ($1, $2, $3, $4, $5, NULL, true)`, r.ID, r.AsOf.UTC(), r.StartedAt.UTC(), r.Cursor, r.Report)
+	_, err := s.q.ExecContext(ctx, `INSERT INTO retention_runs (id, as_of, started_at, cursor, report, finished_at, unfinished, lease_owner, lease_until)
+		VALUES ($1, $2, $3, $4, $5, NULL, true, $6, $7)`, r.ID, r.AsOf.UTC(), r.StartedAt.UTC(), r.Cursor, r.Report, r.LeaseOwner, leaseTime(r.LeaseUntil))
 	if err != nil {
 		return fmt.Errorf("create retention run: %w", translateErr(err))
 	}
 	return nil
 }
 
-const retentionRunColumns = `id, as_of, started_at, cursor, report, finished_at`
+const retentionRunColumns = `id, as_of, started_at, cursor, report, finished_at, lease_owner, lease_until`
 
 func scanRetentionRun(row scanner) (*vern.RetentionRun, error) {
 	var r vern.RetentionRun
-	var finished sql.NullTime
-	if err := row.Scan(&r.ID, &r.AsOf, &r.StartedAt, &r.Cursor, &r.Report, &finished); err != nil {
+	var finished, leaseUntil sql.NullTime
+	if err := row.Scan(&r.ID, &r.AsOf, &r.StartedAt, &r.Cursor, &r.Report, &finished, &r.LeaseOwner, &leaseUntil); err != nil {
 		return nil, translateErr(err)
 	}
 	r.AsOf, r.StartedAt = r.AsOf.UTC(), r.StartedAt.UTC()
 	if finished.Valid {
 		t := finished.Time.UTC()
 		r.FinishedAt = &t
+	}
+	if leaseUntil.Valid {
+		r.LeaseUntil = leaseUntil.Time.UTC()
 	}
 	return &r, nil
 }
@@ -295,20 +354,52 @@ func (s *store) FindUnfinishedRetentionRun(ctx context.Context) (*vern.Retention
 	return r, nil
 }
 
-// UpdateRetentionRun stores r's progress; a finished run leaves the
-// unfinished slot free.
+// TakeRetentionRun leases the run in one UPDATE whose WHERE is the
+// compare-and-set: a concurrent batch of the owner holds the row lock
+// until it commits its renewal, after which the WHERE is checked again
+// and fails.
+func (s *store) TakeRetentionRun(ctx context.Context, r *vern.RetentionRun, now time.Time) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE retention_runs SET lease_owner = $1, lease_until = $2
+		WHERE id = $3 AND unfinished AND (lease_owner IN ('', $1) OR lease_until IS NULL OR lease_until < $4)`,
+		r.LeaseOwner, leaseTime(r.LeaseUntil), r.ID, now.UTC())
+	if err != nil {
+		return fmt.Errorf("take retention run: %w", translateErr(err))
+	}
+	if affected(res) == 0 {
+		return s.retentionRunMissed(ctx, r.ID, `unfinished AND `)
+	}
+	return nil
+}
+
+// retentionRunMissed tells why an update of run id matched no row:
+// ENOTFOUND when no such run (matching cond) exists, ECONFLICT when
+// another sweep holds it.
+func (s *store) retentionRunMissed(ctx context.Context, id, cond string) error {
+	var n int
+	if err := s.q.QueryRowContext(ctx, `SELECT count(*) FROM retention_runs WHERE `+cond+`id = $1`, id).Scan(&n); err != nil {
+		return fmt.Errorf("find retention run: %w", translateErr(err))
+	}
+	if n == 0 {
+		return vern.Errorf(vern.ENOTFOUND, "Retention run not found.")
+	}
+	return vern.Errorf(vern.ECONFLICT, "Another retention sweep is working on run %s.", id)
+}
+
+// UpdateRetentionRun stores r's progress and renews its lease, if r's
+// owner still holds it; a finished run leaves the unfinished slot free.
 func (s *store) UpdateRetentionRun(ctx context.Context, r *vern.RetentionRun) error {
 	var finished, unfinished any = nil, true
 	if r.FinishedAt != nil {
 		finished, unfinished = r.FinishedAt.UTC(), nil
 	}
-	res, err := s.q.ExecContext(ctx, `UPDATE retention_runs SET cursor = $1, report = $2, finished_at = $3, unfinished = $4 WHERE id = $5`,
-		r.Cursor, r.Report, finished, unfinished, r.ID)
+	res, err := s.q.ExecContext(ctx, `UPDATE retention_runs SET cursor = $1, report = $2, finished_at = $3, unfinished = $4, lease_until = $5
+		WHERE id = $6 AND lease_owner = $7`,
+		r.Cursor, r.Report, finished, unfinished, leaseTime(r.LeaseUntil), r.ID, r.LeaseOwner)
 	if err != nil {
 		return fmt.Errorf("update retention run: %w", translateErr(err))
 	}
 	if affected(res) == 0 {
-		return vern.Errorf(vern.ENOTFOUND, "Retention run not found.")
+		return s.retentionRunMissed(ctx, r.ID, "")
 	}
 	return nil
 }

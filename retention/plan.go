@@ -40,7 +40,41 @@ const (
 	// TargetNotAttributable: Vern does not record which data was collected
 	// for the rule's purposes, so the rule cannot pick records out.
 	TargetNotAttributable = "not_attributable"
+	// TargetDocuments: the rule deletes accounting documents once their
+	// legal hold has ended; until then the people they name are restricted
+	// rather than erased.
+	TargetDocuments = "documents"
+	// TargetLedger: the rule redacts the consent evidence of a purpose
+	// withdrawn long enough ago, for people who are kept.
+	TargetLedger = "ledger"
+	// TargetFeedback: the rule folds old survey answers (interactions of
+	// kind feedback) into the statistics and deletes them.
+	TargetFeedback = "feedback"
 )
+
+// documentKinds maps the policy's document fields to the document kinds
+// Vern stores (bokføringsloven § 13, REFERENCE.md 2.3).
+var documentKinds = map[string]string{
+	"invoice": vern.DocumentPrimary, "credit_note": vern.DocumentPrimary, "payment_reminder": vern.DocumentPrimary,
+	"contract": vern.DocumentSecondary, "order_confirmation": vern.DocumentSecondary,
+}
+
+// interactionKinds maps purposes to the interaction kind Vern records for
+// them: survey answers are the only interactions whose purpose is known.
+var interactionKinds = map[string]string{"surveys": vern.KindFeedback}
+
+// documentRule deletes the documents of one kind whose hold has ended.
+type documentRule struct {
+	rule *policy.RetentionRule
+	due  vern.DocumentDue
+}
+
+// feedbackRule deletes interactions of one kind collected before cutoff.
+type feedbackRule struct {
+	rule   *policy.RetentionRule
+	kind   string
+	cutoff time.Time
+}
 
 // Skip reasons: why a person that a rule made due is kept.
 const (
@@ -66,6 +100,12 @@ type planner struct {
 	contact, customer *policy.RetentionRule
 	withdrawn         map[string]*policy.RetentionRule
 	targets           map[string]target
+	// documents lists the document rules; ledger gives, per purpose, the
+	// rule that redacts the evidence of a withdrawn consent; feedback
+	// lists the rules on survey answers.
+	documents []documentRule
+	ledger    map[string]*policy.RetentionRule
+	feedback  []feedbackRule
 }
 
 type target struct {
@@ -76,7 +116,7 @@ type target struct {
 
 func newPlanner(pol *policy.Policy, asOf time.Time) *planner {
 	pl := &planner{pol: pol, asOf: asOf, today: calendar.DateOf(asOf).String(),
-		withdrawn: map[string]*policy.RetentionRule{}, targets: map[string]target{}}
+		withdrawn: map[string]*policy.RetentionRule{}, targets: map[string]target{}, ledger: map[string]*policy.RetentionRule{}}
 	contactCat := ""
 	if c, ok := pol.CategoryOfField("email"); ok {
 		contactCat = c.Key
@@ -117,13 +157,77 @@ func newPlanner(pol *policy.Policy, asOf time.Time) *planner {
 		}
 	}
 	for _, r := range rules {
+		if pl.records(r) {
+			continue
+		}
 		pl.targets[r.Key] = pl.classify(r, personRule(r))
 	}
 	return pl
 }
 
-// classify says what r acts on in Vern.
-func (pl *planner) classify(r *policy.RetentionRule, person bool) target {
+// records sets up r when it acts on records rather than on people: on
+// accounting documents, on ledger evidence of withdrawn consents or on
+// survey answers. It reports whether it did.
+func (pl *planner) records(r *policy.RetentionRule) bool {
+	if r.Action != policy.ActionDelete && r.Action != policy.ActionAnonymise {
+		return false
+	}
+	fields := pl.fields(r)
+	switch {
+	case r.LegalHold != nil:
+		kind := ""
+		for _, f := range fields {
+			if k, ok := documentKinds[f]; ok {
+				kind = k
+			}
+		}
+		if kind == "" {
+			return false
+		}
+		due := vern.DocumentDue{Kind: kind, HeldBefore: pl.today}
+		switch r.Anchor {
+		case policy.AnchorFinancialYearEnd:
+			// HoldUntil counts the hold from the end of the financial
+			// year; a rule that keeps longer shifts the day back.
+			extra := (r.Period.Years-r.LegalHold.Period.Years)*12 + r.Period.Months - r.LegalHold.Period.Months
+			if extra > 0 {
+				due.HeldBefore = calendar.DateOf(pl.asOf.AddDate(0, -extra, 0)).String()
+			}
+		case policy.AnchorContractEnd:
+			due.ContractsEndedBefore = before(r.Period, pl.asOf)
+		}
+		pl.documents = append(pl.documents, documentRule{rule: r, due: due})
+		pl.targets[r.Key] = target{kind: TargetDocuments}
+		return true
+	case r.Anchor == policy.AnchorConsentWithdrawn && slices.Contains(fields, "consent_event") && !slices.Contains(fields, "email"):
+		purposes := r.Purposes
+		if len(purposes) == 0 {
+			for _, pu := range pl.pol.PurposesWithBasis(policy.BasisConsent) {
+				purposes = append(purposes, pu.Key)
+			}
+		}
+		for _, k := range purposes {
+			if w := pl.ledger[k]; w == nil || r.Period.AddTo(pl.asOf).After(w.Period.AddTo(pl.asOf)) {
+				pl.ledger[k] = r
+			}
+		}
+		pl.targets[r.Key] = target{kind: TargetLedger}
+		return true
+	case r.Anchor == policy.AnchorCollected && slices.Contains(fields, "interaction_text"):
+		for _, k := range r.Purposes {
+			if kind, ok := interactionKinds[k]; ok {
+				pl.feedback = append(pl.feedback, feedbackRule{rule: r, kind: kind, cutoff: before(r.Period, pl.asOf)})
+				pl.targets[r.Key] = target{kind: TargetFeedback}
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fields lists the registry fields of r's categories (or, without any,
+// of its purposes' categories).
+func (pl *planner) fields(r *policy.RetentionRule) []string {
 	var fields []string
 	cats := r.Categories
 	if len(cats) == 0 {
@@ -138,6 +242,32 @@ func (pl *planner) classify(r *policy.RetentionRule, person bool) target {
 			fields = append(fields, c.Fields...)
 		}
 	}
+	return fields
+}
+
+// before returns t less p: the latest anchor p after which has passed by t.
+func before(p policy.Period, t time.Time) time.Time {
+	return t.AddDate(-p.Years, -p.Months, -7*p.Weeks-p.Days).
+		Add(-time.Duration(p.Hours)*time.Hour - time.Duration(p.Minutes)*time.Minute - time.Duration(p.Seconds)*time.Second)
+}
+
+// ledgerDue returns the purposes of f whose consent was withdrawn (and
+// not granted again) long enough ago that a ledger rule makes their
+// evidence due, and whose evidence is not yet redacted.
+func (pl *planner) ledgerDue(f *vern.RetentionFacts) []string {
+	var out []string
+	for _, k := range sortedKeys(f.Consents) {
+		c, r := f.Consents[k], pl.ledger[k]
+		if r != nil && c.Kind == vern.EventConsentWithdrawn && !c.Redacted && !r.Period.AddTo(c.At).After(pl.asOf) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// classify says what r acts on in Vern.
+func (pl *planner) classify(r *policy.RetentionRule, person bool) target {
+	fields := pl.fields(r)
 	stored := slices.ContainsFunc(fields, func(f string) bool { return slices.Contains(storedFields, f) })
 	switch {
 	case !stored:

@@ -29,9 +29,13 @@ type Report struct {
 	Skipped      map[string]int `json:"skipped,omitempty"`
 	Interactions int            `json:"interactions_deleted"`
 	Events       int            `json:"events_redacted"`
+	Documents    int            `json:"documents_deleted"`
 	Suppressed   int            `json:"suppressed"`
 	Rules        []*RuleReport  `json:"rules"`
 	Finished     bool           `json:"finished"`
+	// Stage counts the sweep's stages completed (documents, people,
+	// survey answers), so that a resumed sweep skips them.
+	Stage int `json:"stage,omitempty"`
 }
 
 // RuleReport is one rule's part of a sweep.
@@ -45,33 +49,50 @@ type RuleReport struct {
 	Target string `json:"target"`
 	// DecidedBy names the rule that decides instead, for TargetSubsumed.
 	DecidedBy string `json:"decided_by,omitempty"`
+	// Enforced is false when the sweep cannot act on the rule from
+	// Vern's data; Note then says why.
+	Enforced bool `json:"enforced"`
 	// Note explains the target in words.
 	Note    string         `json:"note"`
 	Erased  int            `json:"erased"`
 	Held    int            `json:"held"`
 	Skipped map[string]int `json:"skipped,omitempty"`
-	// IDs lists the people a dry run would erase or hold, when asked.
+	// Records counts the records the rule deleted or redacted on its own
+	// (documents, ledger events, survey answers; for a dry run, would),
+	// and People the people they belonged to. A dry run counts ledger
+	// events too.
+	Records int `json:"records,omitempty"`
+	People  int `json:"people,omitempty"`
+	// IDs lists the people a dry run would erase or hold, or for a
+	// document rule the documents it would delete, when asked.
 	IDs []string `json:"ids,omitempty"`
 }
 
 var targetNotes = map[string]string{
 	TargetPeople:          "Erases (crypto-shreds) the person records this rule makes due, with their interactions and ledger evidence, after folding them into the statistics.",
-	TargetSubsumed:        "Covers person records another rule with the same anchor keeps longer; Vern does not record which of these purposes a person was collected for, so the longer rule decides.",
-	TargetNothingStored:   "Nothing stored for this category: Vern holds no data of it (consent records of visitors keep only a truncated IP prefix).",
-	TargetLegalHold:       "Legal hold: people named by accounting documents still under the hold are restricted, not erased, and erased once the hold ends. Document records themselves are kept.",
+	TargetSubsumed:        "Not enforced on its own: Vern does not record which purpose a person was collected for, so it cannot pick out the people this rule covers; the rule named in decided_by, with the same anchor and a longer period, decides, so they are kept that longer period.",
+	TargetNothingStored:   "Not enforced: nothing to act on. Vern stores no data of this category (no page views or full IP addresses; cookie-consent records of visitors are consent evidence and keep only a truncated IP prefix).",
+	TargetLegalHold:       "Legal hold: people named by accounting documents still under the hold are restricted, not erased, and erased once the hold ends. Vern stores no documents of this rule's kind, so none are deleted.",
 	TargetWithPerson:      "Ledger evidence is redacted when the person is erased; the chain (ids, kinds, purposes, times) stays so that it still verifies.",
-	TargetNotAttributable: "Vern does not record which records were collected for this rule's purposes, so it cannot pick them out; the person rules decide.",
+	TargetNotAttributable: "Not enforced: Vern does not record which records were collected for this rule's purposes, so it cannot pick them out; the person rules decide.",
+	TargetDocuments:       "Deletes accounting documents of this kind once the rule's period and the legal hold (HoldUntil) have passed, with an audit record per person. Until then the people they name are restricted, not erased, and erased once no document holds them.",
+	TargetLedger:          "For people who are kept, redacts the evidence (channel, actor, page, browser, IP prefix) of the grant and withdrawal events of a purpose withdrawn longer than the period ago and not granted again; ids, kinds, purposes, times and hashes stay, so the chain still verifies. Erased people's ledgers are redacted with them.",
+	TargetFeedback:        "Folds survey answers (interactions of kind feedback) older than the period into the statistics (metric interactions, purpose surveys) and deletes them. Contact details of people who answered are left to the person rules, since Vern does not record who was collected for surveys; a deleted answer no longer counts as the person's last interaction.",
 }
+
+// enforced says whether the sweep acts on rules of each target.
+var enforced = map[string]bool{TargetPeople: true, TargetLegalHold: true, TargetWithPerson: true,
+	TargetDocuments: true, TargetLedger: true, TargetFeedback: true}
 
 func newReport(pol *policy.Policy, pl *planner, asOf time.Time, dry bool) *Report {
 	r := &Report{DryRun: dry, AsOf: asOf, PolicyVersion: pol.Version}
 	for _, rule := range pol.RetentionRules() {
 		t := pl.targets[rule.Key]
 		r.Rules = append(r.Rules, &RuleReport{Key: rule.Key, Title: pol.Text(rule.Title, "en"), Period: rule.Period.String(),
-			Anchor: string(rule.Anchor), Action: string(rule.Action), Target: t.kind, DecidedBy: t.by, Note: targetNotes[t.kind]})
+			Anchor: string(rule.Anchor), Action: string(rule.Action), Target: t.kind, DecidedBy: t.by, Enforced: enforced[t.kind], Note: targetNotes[t.kind]})
 	}
-	r.Rules = append(r.Rules, &RuleReport{Key: RuleHoldEnded, Title: "People whose legal hold has ended", Target: TargetPeople,
-		Note: "Erases people kept after an erasure request or sweep only because accounting documents named them, once the hold has ended."})
+	r.Rules = append(r.Rules, &RuleReport{Key: RuleHoldEnded, Title: "People whose legal hold has ended", Target: TargetPeople, Enforced: true,
+		Note: "Erases people kept after an erasure request or sweep only because accounting documents named them, once no document holds them any more."})
 	return r
 }
 
@@ -82,7 +103,7 @@ func (r *Report) rule(key string) *RuleReport {
 			return x
 		}
 	}
-	x := &RuleReport{Key: key, Title: key, Target: TargetPeople}
+	x := &RuleReport{Key: key, Title: key, Target: TargetPeople, Enforced: true}
 	r.Rules = append(r.Rules, x)
 	return x
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vernhq/vern"
@@ -29,7 +30,19 @@ type page struct {
 	err   error
 }
 
-func (s *Service) sweep(ctx context.Context, opt Options, dry bool) (*Report, error) {
+// leaseFor is how long a sweep's claim on its run lasts without a
+// committed batch renewing it; a sweep whose process died is taken over
+// once it has lapsed.
+const leaseFor = 5 * time.Minute
+
+// Stages of a sweep, in order; Report.Stage counts those completed.
+const (
+	stageDocuments = 1
+	stagePeople    = 2
+	stageFeedback  = 3
+)
+
+func (s *Service) sweep(ctx context.Context, opt Options, dry bool) (_ *Report, err error) {
 	pol, _ := s.policy.Current()
 	if pol == nil {
 		return nil, vern.Errorf(vern.EINTERNAL, "No policy is published.")
@@ -38,10 +51,15 @@ func (s *Service) sweep(ctx context.Context, opt Options, dry bool) (*Report, er
 	var run *vern.RetentionRun
 	resumed := false
 	if !dry {
-		var err error
 		if run, resumed, err = s.startRun(ctx, now); err != nil {
 			return nil, err
 		}
+		defer func() {
+			if err != nil { // let the next sweep resume at once
+				r := &vern.RetentionRun{ID: run.ID, LeaseOwner: run.LeaseOwner}
+				_ = s.store.TakeRetentionRun(context.WithoutCancel(ctx), r, s.clock.Now())
+			}
+		}()
 	}
 	asOf := now
 	if run != nil {
@@ -55,27 +73,130 @@ func (s *Service) sweep(ctx context.Context, opt Options, dry bool) (*Report, er
 			if err := json.Unmarshal(run.Report, rep); err != nil {
 				return nil, fmt.Errorf("resume retention run %s: %w", run.ID, err)
 			}
-			rep.Resumed = true
+		}
+		rep.Resumed = resumed
+	}
+	w := &sweeper{Service: s, run: run, rep: rep, pl: pl, dry: dry, list: opt.ListIDs}
+	if rep.Stage < stageDocuments {
+		if err := w.documents(ctx); err != nil {
+			return nil, err
+		}
+		if err := w.stage(ctx, stageDocuments); err != nil {
+			return nil, err
 		}
 	}
-	total, err := s.store.CountPeople(ctx)
-	if err != nil {
-		return nil, err
+	if rep.Stage < stagePeople {
+		if err := w.people(ctx, opt); err != nil {
+			return nil, err
+		}
+		if err := w.stage(ctx, stagePeople); err != nil {
+			return nil, err
+		}
 	}
+	if rep.Stage < stageFeedback {
+		if err := w.feedback(ctx); err != nil {
+			return nil, err
+		}
+		if err := w.stage(ctx, stageFeedback); err != nil {
+			return nil, err
+		}
+	}
+	rep = w.rep
+	rep.Finished = true
+	if run != nil {
+		fin := s.clock.Now().UTC().Truncate(time.Microsecond)
+		run.FinishedAt = &fin
+		b, err := rep.marshal()
+		if err != nil {
+			return nil, err
+		}
+		run.Report, run.LeaseUntil = b, time.Time{}
+		if err := s.store.UpdateRetentionRun(ctx, run); err != nil {
+			return nil, fmt.Errorf("finish retention run: %w", err)
+		}
+		s.log.Info("retention sweep finished", "run_id", run.ID, "scanned", rep.Scanned, "erased", rep.Erased, "held", rep.Held,
+			"documents", rep.Documents, "duration_ms", fin.Sub(now).Milliseconds())
+	}
+	return rep, nil
+}
 
+// sweeper is one sweep in progress.
+type sweeper struct {
+	*Service
+	run  *vern.RetentionRun // nil for a dry run
+	rep  *Report
+	pl   *planner
+	dry  bool
+	list int
+	// gone holds the people a dry run would erase or hold, whose
+	// interactions would go with them.
+	gone map[string]bool
+}
+
+// stage records that a stage is complete. A real sweep stores it with
+// the run's next batch, so that a resumed sweep skips the stage; a stage
+// redone after a crash finds only what it had not yet done.
+func (w *sweeper) stage(_ context.Context, n int) error {
+	w.rep.Stage = n
+	return nil
+}
+
+// commit runs fn, which changes a copy of the report inside tx, in one
+// transaction that also stores the run's progress, tried again when
+// another writer makes it conflict; the sweep keeps the copy once it
+// committed.
+func (w *sweeper) commit(ctx context.Context, fn func(tx vern.Store, next *Report) error) error {
+	var err error
+	for try := 0; ; try++ {
+		var next *Report
+		err = w.store.InTx(ctx, func(tx vern.Store) error {
+			next = w.rep.clone()
+			if err := fn(tx, next); err != nil {
+				return err
+			}
+			return w.saveRun(ctx, tx, w.run, next, w.run.Cursor)
+		})
+		if err == nil {
+			w.rep = next
+			return nil
+		}
+		if vern.ErrorCode(err) != vern.ECONFLICT || try == 4 || isLeaseLost(err) {
+			return fmt.Errorf("retention sweep batch: %w", err)
+		}
+	}
+}
+
+// isLeaseLost reports whether err says another sweep took the run over:
+// trying again cannot help.
+func isLeaseLost(err error) bool {
+	var e *vern.Error
+	return errors.As(err, &e) && e.Code == vern.ECONFLICT && strings.HasPrefix(e.Message, "Another retention sweep")
+}
+
+// people examines every living person, a page at a time, and erases,
+// holds or keeps each; for those kept it redacts ledger evidence that a
+// ledger rule makes due.
+func (w *sweeper) people(ctx context.Context, opt Options) error {
+	total, err := w.store.CountPeople(ctx)
+	if err != nil {
+		return err
+	}
+	if w.dry {
+		w.gone = map[string]bool{}
+	}
 	// Reading runs one page ahead of erasing: on SQLite the readers work
 	// beside the single writer, on PostgreSQL on another connection.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pages := make(chan page, 2)
 	after := ""
-	if run != nil {
-		after = run.Cursor
+	if w.run != nil {
+		after = w.run.Cursor
 	}
 	go func() {
 		defer close(pages)
 		for {
-			fs, err := s.store.FindRetentionFacts(ctx, after, s.page)
+			fs, err := w.store.FindRetentionFacts(ctx, after, w.page)
 			if err != nil || len(fs) == 0 {
 				if err != nil {
 					pages <- page{err: err}
@@ -94,81 +215,90 @@ func (s *Service) sweep(ctx context.Context, opt Options, dry bool) (*Report, er
 	scanned := 0
 	for pg := range pages {
 		if pg.err != nil {
-			return nil, fmt.Errorf("retention sweep: %w", pg.err)
+			return fmt.Errorf("retention sweep: %w", pg.err)
 		}
-		var erase, holds []*vern.RetentionFacts
+		var erase, holds, ledger []*vern.RetentionFacts
 		var decisions []*decision
 		for _, f := range pg.facts {
-			d := pl.decide(f)
+			d := w.pl.decide(f)
 			switch {
 			case d == nil:
 			case d.skip != "":
-				rep.skip(d.rule, d.skip)
+				w.rep.skip(d.rule, d.skip)
 			case d.hold:
 				holds = append(holds, f)
 				decisions = append(decisions, d)
 			default:
 				erase = append(erase, f)
 			}
+			if (d == nil || d.hold) && len(w.pl.ledger) > 0 && len(w.pl.ledgerDue(f)) > 0 {
+				ledger = append(ledger, f)
+			}
 		}
 		scanned += len(pg.facts)
-		rep.Scanned += len(pg.facts)
-		if dry {
-			s.countDry(rep, pl, erase, holds, opt.ListIDs)
-		} else {
-			for i, f := range holds {
-				if err := s.hold(ctx, run, rep, f, decisions[i]); err != nil {
-					return nil, err
+		w.rep.Scanned += len(pg.facts)
+		if w.dry {
+			w.countDry(w.rep, w.pl, erase, holds, w.list)
+			for _, group := range [][]*vern.RetentionFacts{erase, holds} {
+				for _, f := range group {
+					w.gone[f.PersonID] = true
 				}
 			}
+			if err := w.ledgerDry(ctx, ledger); err != nil {
+				return err
+			}
+		} else {
+			for i, f := range holds {
+				if err := w.hold(ctx, w.run, w.rep, f, decisions[i]); err != nil {
+					return err
+				}
+			}
+			if err := w.redactLedgers(ctx, ledger); err != nil {
+				return err
+			}
 			last := pg.facts[len(pg.facts)-1].PersonID
-			if err := s.eraseAll(ctx, run, &rep, pl, erase, last); err != nil {
-				return nil, err
+			if err := w.eraseAll(ctx, w.run, &w.rep, w.pl, erase, last); err != nil {
+				return err
 			}
 		}
 		if opt.Progress != nil {
 			opt.Progress(scanned, total)
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	rep.Finished = true
-	if run != nil {
-		fin := s.clock.Now().UTC().Truncate(time.Microsecond)
-		run.FinishedAt = &fin
-		b, err := rep.marshal()
-		if err != nil {
-			return nil, err
-		}
-		run.Report = b
-		if err := s.store.UpdateRetentionRun(ctx, run); err != nil {
-			return nil, fmt.Errorf("finish retention run: %w", err)
-		}
-		s.log.Info("retention sweep finished", "run_id", run.ID, "scanned", rep.Scanned, "erased", rep.Erased, "held", rep.Held,
-			"duration_ms", fin.Sub(now).Milliseconds())
-	}
-	return rep, nil
+	return ctx.Err()
 }
 
-// startRun resumes the unfinished run, or starts a new one.
+// startRun resumes the unfinished run, or starts a new one, and leases it
+// to this sweep. Returns ECONFLICT while another sweep works on the
+// unfinished run.
 func (s *Service) startRun(ctx context.Context, now time.Time) (*vern.RetentionRun, bool, error) {
+	owner := vern.NewID("swp", now)
 	for range 3 {
 		run, err := s.store.FindUnfinishedRetentionRun(ctx)
 		if err == nil {
-			s.log.Info("retention sweep resumed", "run_id", run.ID, "cursor_set", run.Cursor != "")
-			return run, true, nil
+			run.LeaseOwner, run.LeaseUntil = owner, now.Add(leaseFor)
+			err = s.store.TakeRetentionRun(ctx, run, now)
+			switch vern.ErrorCode(err) {
+			case "":
+				s.log.Info("retention sweep resumed", "run_id", run.ID, "cursor_set", run.Cursor != "")
+				return run, true, nil
+			case vern.ENOTFOUND:
+				continue // finished meanwhile
+			case vern.ECONFLICT:
+				return nil, false, vern.Errorf(vern.ECONFLICT, "Another retention sweep is running (run %s); try again once it has finished.", run.ID)
+			}
+			return nil, false, err
 		} else if vern.ErrorCode(err) != vern.ENOTFOUND {
 			return nil, false, err
 		}
-		run = &vern.RetentionRun{ID: vern.NewID("ret", now), AsOf: now, StartedAt: now}
+		run = &vern.RetentionRun{ID: vern.NewID("ret", now), AsOf: now, StartedAt: now, LeaseOwner: owner, LeaseUntil: now.Add(leaseFor)}
 		err = s.store.CreateRetentionRun(ctx, run)
 		if err == nil {
 			return run, false, nil
 		} else if vern.ErrorCode(err) != vern.ECONFLICT {
 			return nil, false, err
 		}
-		// Another sweep started at the same moment: resume it instead.
+		// Another sweep started at the same moment: it holds the run.
 	}
 	return nil, false, errors.New("start retention run: runs keep conflicting")
 }
@@ -271,7 +401,7 @@ func (s *Service) eraseBatch(ctx context.Context, run *vern.RetentionRun, rep *R
 			if err := tx.AddSuppressions(ctx, sups); err != nil {
 				return err
 			}
-			if err := appendTrail(ctx, tx, erase, []string{"everything"}, run.ID, now); err != nil {
+			if err := appendTrail(ctx, tx, erase, []string{"everything"}, Operation, run.ID, now); err != nil {
 				return err
 			}
 			be, err := s.people.EraseMany(ctx, tx, erase, indexes)
@@ -310,7 +440,7 @@ func (s *Service) hold(ctx context.Context, run *vern.RetentionRun, rep *Report,
 		next.rule(d.rule).Held++
 		next.Interactions += e.Interactions
 		now := s.clock.Now().UTC().Truncate(time.Microsecond)
-		if err := appendTrail(ctx, tx, []string{f.PersonID}, []string{"interactions", "phone"}, run.ID, now); err != nil {
+		if err := appendTrail(ctx, tx, []string{f.PersonID}, []string{"interactions", "phone"}, Operation, run.ID, now); err != nil {
 			return err
 		}
 		return s.saveRun(ctx, tx, run, next, run.Cursor)
@@ -330,7 +460,7 @@ func (s *Service) saveRun(ctx context.Context, tx vern.Store, run *vern.Retentio
 		return err
 	}
 	r := *run
-	r.Cursor, r.Report = cursor, b
+	r.Cursor, r.Report, r.LeaseUntil = cursor, b, s.clock.Now().Add(leaseFor)
 	return tx.UpdateRetentionRun(ctx, &r)
 }
 
@@ -353,7 +483,7 @@ func suppressReason(pl *planner, f *vern.RetentionFacts) string {
 // appendTrail writes one record per person to the access trail in tx,
 // sealed after each person's last record: in the same transaction as the
 // erasure, so the trail shows every erasure that happened and no other.
-func appendTrail(ctx context.Context, tx vern.Store, ids, fields []string, runID string, at time.Time) error {
+func appendTrail(ctx context.Context, tx vern.Store, ids, fields []string, operation, runID string, at time.Time) error {
 	last, err := tx.FindLastAccessRecords(ctx, ids)
 	if err != nil {
 		return err
@@ -361,7 +491,7 @@ func appendTrail(ctx context.Context, tx vern.Store, ids, fields []string, runID
 	recs := make([]*vern.AccessRecord, len(ids))
 	for i, id := range ids { // ids are in id order, as AppendAccessRecords asks
 		a := &vern.AccessRecord{ID: vern.NewID("acc", at), PersonID: id, Actor: Actor, Action: vern.AccessErase,
-			Operation: Operation, Fields: fields, RequestID: runID, At: at}
+			Operation: operation, Fields: fields, RequestID: runID, At: at}
 		a.Seal(last[id])
 		recs[i] = a
 	}

@@ -185,9 +185,10 @@ func (s *store) retentionDetails(ctx context.Context, facts []*vern.RetentionFac
 			}
 			return nil
 		}},
-		{`SELECT person_id, kind, purpose, at FROM consent_events WHERE ` + where + ` ORDER BY person_id, seq`, func(rows *sql.Rows) error {
+		{`SELECT person_id, kind, purpose, at, redacted FROM consent_events WHERE ` + where + ` ORDER BY person_id, seq`, func(rows *sql.Rows) error {
 			var id, kind, purpose, at string
-			if err := rows.Scan(&id, &kind, &purpose, &at); err != nil {
+			var redacted bool
+			if err := rows.Scan(&id, &kind, &purpose, &at, &redacted); err != nil {
 				return err
 			}
 			f := byID[id]
@@ -203,7 +204,7 @@ func (s *store) retentionDetails(ctx context.Context, facts []*vern.RetentionFac
 				if f.Consents == nil {
 					f.Consents = map[string]vern.ConsentFact{}
 				}
-				f.Consents[purpose] = vern.ConsentFact{Kind: kind, At: t}
+				f.Consents[purpose] = vern.ConsentFact{Kind: kind, At: t, Redacted: redacted}
 			case vern.EventObjection:
 				f.Objected = true
 			case vern.EventRestrictionPlaced:
@@ -295,24 +296,91 @@ func (s *store) AddSuppressions(ctx context.Context, ss []*vern.Suppression) err
 	return nil
 }
 
+// RedactConsentEventsByID redacts the listed events in one statement
+// per chunk.
+func (s *store) RedactConsentEventsByID(ctx context.Context, ids []string) (int, error) {
+	n := 0
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 5000)]
+		ids = ids[len(chunk):]
+		in, args := inList(chunk)
+		res, err := s.execVar(ctx, `UPDATE consent_events SET notice_hash = '', channel = '', actor = '', page_url = '',
+			user_agent = '', ip_prefix = '', redacted = 1 WHERE id IN `+in+` AND redacted = 0`, args...)
+		if err != nil {
+			return 0, fmt.Errorf("redact consent events: %w", translateErr(err))
+		}
+		n += affected(res)
+	}
+	return n, nil
+}
+
+// FindInteractionsDue reads the interactions f selects through the
+// interactions_kind index (kind, created_at). Erasure deletes a person's
+// interactions, so these are all of living people.
+func (s *store) FindInteractionsDue(ctx context.Context, f vern.InteractionDue) ([]*vern.SealedInteraction, error) {
+	var out []*vern.SealedInteraction
+	err := s.each(ctx, `SELECT id, person_id, channel, kind, created_at FROM interactions
+		WHERE kind = ? AND created_at < ? AND id > ? ORDER BY id LIMIT ?`, []any{f.Kind, formatTime(f.Before), f.After, f.Limit},
+		func(rows *sql.Rows) error {
+			var in vern.SealedInteraction
+			var created string
+			if err := rows.Scan(&in.ID, &in.PersonID, &in.Channel, &in.Kind, &created); err != nil {
+				return err
+			}
+			var err error
+			in.CreatedAt, err = parseTime(created)
+			out = append(out, &in)
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("find interactions due: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteInteractionsByID deletes the listed interactions; secure_delete
+// (db.go) zeroes the freed bytes.
+func (s *store) DeleteInteractionsByID(ctx context.Context, ids []string) (int, error) {
+	n := 0
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 5000)]
+		ids = ids[len(chunk):]
+		in, args := inList(chunk)
+		res, err := s.execVar(ctx, `DELETE FROM interactions WHERE id IN `+in, args...)
+		if err != nil {
+			return 0, fmt.Errorf("delete interactions: %w", translateErr(err))
+		}
+		n += affected(res)
+	}
+	return n, nil
+}
+
+// leaseTime turns the zero time (a released lease) into SQL NULL.
+func leaseTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return formatTime(t)
+}
+
 // CreateRetentionRun stores r; the UNIQUE unfinished column refuses a
 // second unfinished run.
 func (s *store) CreateRetentionRun(ctx context.Context, r *vern.RetentionRun) error {
-	_, err := s.exec(ctx, `INSERT INTO retention_runs (id, as_of, started_at, cursor, report, finished_at, unfinished)
-		VALUES (?, ?, ?, ?, ?, NULL, 1)`, r.ID, formatTime(r.AsOf), formatTime(r.StartedAt), r.Cursor, r.Report)
+	_, err := s.exec(ctx, `INSERT INTO retention_runs (id, as_of, started_at, cursor, report, finished_at, unfinished, lease_owner, lease_until)
+		VALUES (?, ?, ?, ?, ?, NULL, 1, ?, ?)`, r.ID, formatTime(r.AsOf), formatTime(r.StartedAt), r.Cursor, r.Report, r.LeaseOwner, leaseTime(r.LeaseUntil))
 	if err != nil {
 		return fmt.Errorf("create retention run: %w", translateErr(err))
 	}
 	return nil
 }
 
-const retentionRunColumns = `id, as_of, started_at, cursor, report, finished_at`
+const retentionRunColumns = `id, as_of, started_at, cursor, report, finished_at, lease_owner, lease_until`
 
 func scanRetentionRun(row scanner) (*vern.RetentionRun, error) {
 	var r vern.RetentionRun
 	var asOf, started string
-	var finished sql.NullString
-	if err := row.Scan(&r.ID, &asOf, &started, &r.Cursor, &r.Report, &finished); err != nil {
+	var finished, leaseUntil sql.NullString
+	if err := row.Scan(&r.ID, &asOf, &started, &r.Cursor, &r.Report, &finished, &r.LeaseOwner, &leaseUntil); err != nil {
 		return nil, translateErr(err)
 	}
 	var err error
@@ -324,6 +392,11 @@ func scanRetentionRun(row scanner) (*vern.RetentionRun, error) {
 	}
 	if err := parseNullTime(finished, &r.FinishedAt); err != nil {
 		return nil, err
+	}
+	if leaseUntil.Valid {
+		if r.LeaseUntil, err = parseTime(leaseUntil.String); err != nil {
+			return nil, err
+		}
 	}
 	return &r, nil
 }
@@ -337,20 +410,50 @@ func (s *store) FindUnfinishedRetentionRun(ctx context.Context) (*vern.Retention
 	return r, nil
 }
 
-// UpdateRetentionRun stores r's progress; a finished run leaves the
-// unfinished slot free.
+// TakeRetentionRun leases the run in one UPDATE whose WHERE is the
+// compare-and-set; the single writer orders it with every batch's renewal.
+func (s *store) TakeRetentionRun(ctx context.Context, r *vern.RetentionRun, now time.Time) error {
+	res, err := s.exec(ctx, `UPDATE retention_runs SET lease_owner = ?, lease_until = ?
+		WHERE id = ? AND unfinished = 1 AND (lease_owner IN ('', ?) OR lease_until IS NULL OR lease_until < ?)`,
+		r.LeaseOwner, leaseTime(r.LeaseUntil), r.ID, r.LeaseOwner, formatTime(now))
+	if err != nil {
+		return fmt.Errorf("take retention run: %w", translateErr(err))
+	}
+	if affected(res) == 0 {
+		return s.retentionRunMissed(ctx, r.ID, `unfinished = 1 AND `)
+	}
+	return nil
+}
+
+// retentionRunMissed tells why an update of run id matched no row:
+// ENOTFOUND when no such run (matching cond) exists, ECONFLICT when
+// another sweep holds it.
+func (s *store) retentionRunMissed(ctx context.Context, id, cond string) error {
+	var n int
+	if err := s.readRow(ctx, `SELECT count(*) FROM retention_runs WHERE `+cond+`id = ?`, id).Scan(&n); err != nil {
+		return fmt.Errorf("find retention run: %w", translateErr(err))
+	}
+	if n == 0 {
+		return vern.Errorf(vern.ENOTFOUND, "Retention run not found.")
+	}
+	return vern.Errorf(vern.ECONFLICT, "Another retention sweep is working on run %s.", id)
+}
+
+// UpdateRetentionRun stores r's progress and renews its lease, if r's
+// owner still holds it; a finished run leaves the unfinished slot free.
 func (s *store) UpdateRetentionRun(ctx context.Context, r *vern.RetentionRun) error {
 	var finished, unfinished any = nil, 1
 	if r.FinishedAt != nil {
 		finished, unfinished = formatTime(*r.FinishedAt), nil
 	}
-	res, err := s.exec(ctx, `UPDATE retention_runs SET cursor = ?, report = ?, finished_at = ?, unfinished = ? WHERE id = ?`,
-		r.Cursor, r.Report, finished, unfinished, r.ID)
+	res, err := s.exec(ctx, `UPDATE retention_runs SET cursor = ?, report = ?, finished_at = ?, unfinished = ?, lease_until = ?
+		WHERE id = ? AND lease_owner = ?`,
+		r.Cursor, r.Report, finished, unfinished, leaseTime(r.LeaseUntil), r.ID, r.LeaseOwner)
 	if err != nil {
 		return fmt.Errorf("update retention run: %w", translateErr(err))
 	}
 	if affected(res) == 0 {
-		return vern.Errorf(vern.ENOTFOUND, "Retention run not found.")
+		return s.retentionRunMissed(ctx, r.ID, "")
 	}
 	return nil
 }

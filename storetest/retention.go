@@ -199,4 +199,156 @@ func testRetention(t *testing.T, open Opener) {
 		}
 		wantCode(t, s.UpdateRetentionRun(ctx(t), &vern.RetentionRun{ID: "ret_missing"}), vern.ENOTFOUND)
 	})
+
+	t.Run("RecordsDue", func(t *testing.T) {
+		s := open(t)
+		p1, p2, p3 := NewSealedPerson(1), NewSealedPerson(2), NewSealedPerson(3)
+		for _, p := range []*vern.SealedPerson{p1, p2, p3} {
+			mustNoErr(t, s.CreatePerson(ctx(t), p))
+		}
+		// p2's contract ended an hour after epoch; p3's is in force.
+		mustNoErr(t, s.CreateContract(ctx(t), &vern.Contract{ID: "con_2", PersonID: p2.ID, StartedAt: epoch, CreatedAt: epoch}))
+		_, err := s.EndContract(ctx(t), "con_2", epoch.Add(time.Hour))
+		mustNoErr(t, err)
+		mustNoErr(t, s.CreateContract(ctx(t), &vern.Contract{ID: "con_3", PersonID: p3.ID, StartedAt: epoch, CreatedAt: epoch}))
+		docs := []*vern.Document{
+			{ID: "doc_1", PersonID: p1.ID, Kind: vern.DocumentPrimary, DatedOn: "2019-01-01", HoldUntil: "2024-12-31"},
+			{ID: "doc_2", PersonID: p1.ID, Kind: vern.DocumentPrimary, DatedOn: "2025-01-01", HoldUntil: "2030-12-31"},
+			{ID: "doc_3", PersonID: p1.ID, Kind: vern.DocumentSecondary, DatedOn: "2019-01-01", HoldUntil: "2023-06-30"},
+			{ID: "doc_4", PersonID: p2.ID, Kind: vern.DocumentSecondary, DatedOn: "2019-01-01", HoldUntil: "2023-06-30"},
+			{ID: "doc_5", PersonID: p3.ID, Kind: vern.DocumentSecondary, DatedOn: "2019-01-01", HoldUntil: "2023-06-30"},
+			{ID: "doc_6", PersonID: p2.ID, Kind: vern.DocumentPrimary, DatedOn: "2019-06-01", HoldUntil: "2024-12-31"},
+		}
+		for _, d := range docs {
+			d.CreatedAt = epoch
+			mustNoErr(t, s.CreateDocument(ctx(t), d))
+		}
+		ids := func(ds []*vern.Document, err error) []string {
+			t.Helper()
+			mustNoErr(t, err)
+			var out []string
+			for _, d := range ds {
+				out = append(out, d.ID)
+			}
+			return out
+		}
+		tests := []struct {
+			name string
+			due  vern.DocumentDue
+			want []string
+		}{
+			{"primary", vern.DocumentDue{Kind: vern.DocumentPrimary, HeldBefore: "2026-03-14", Limit: 10}, []string{"doc_1", "doc_6"}},
+			{"page", vern.DocumentDue{Kind: vern.DocumentPrimary, HeldBefore: "2026-03-14", After: "doc_1", Limit: 1}, []string{"doc_6"}},
+			{"hold day itself", vern.DocumentDue{Kind: vern.DocumentPrimary, HeldBefore: "2024-12-31", Limit: 10}, nil},
+			{"secondary", vern.DocumentDue{Kind: vern.DocumentSecondary, HeldBefore: "2026-03-14", Limit: 10}, []string{"doc_3", "doc_4", "doc_5"}},
+			{"contracts ended before", vern.DocumentDue{Kind: vern.DocumentSecondary, HeldBefore: "2026-03-14", ContractsEndedBefore: epoch.Add(2 * time.Hour), Limit: 10},
+				[]string{"doc_3", "doc_4"}},
+			{"contract ended since", vern.DocumentDue{Kind: vern.DocumentSecondary, HeldBefore: "2026-03-14", ContractsEndedBefore: epoch.Add(time.Hour), Limit: 10},
+				[]string{"doc_3"}},
+		}
+		for _, tt := range tests {
+			if diff := cmp.Diff(tt.want, ids(s.FindDocumentsDue(ctx(t), tt.due))); diff != "" {
+				t.Errorf("FindDocumentsDue(%s) mismatch (-want +got):\n%s", tt.name, diff)
+			}
+		}
+		var n int
+		err = s.InTx(ctx(t), func(tx vern.Store) error {
+			var err error
+			n, err = tx.DeleteDocuments(ctx(t), []string{"doc_1", "doc_6", "doc_missing"})
+			return err
+		})
+		mustNoErr(t, err)
+		if n != 2 {
+			t.Fatalf("DeleteDocuments = %d, want 2", n)
+		}
+		if diff := cmp.Diff([]string{"doc_3", "doc_2"}, ids(s.FindDocuments(ctx(t), p1.ID))); diff != "" {
+			t.Fatalf("documents left mismatch (-want +got):\n%s", diff)
+		}
+
+		// Interactions by kind and time.
+		for i, in := range []struct {
+			kind string
+			at   time.Duration
+		}{{vern.KindFeedback, 0}, {vern.KindFeedback, 2 * time.Hour}, {vern.KindQuestion, 0}, {vern.KindFeedback, time.Hour}} {
+			mustNoErr(t, s.CreateInteraction(ctx(t), &vern.SealedInteraction{ID: fmt.Sprintf("int_%d", i+1), PersonID: p1.ID,
+				Channel: vern.ChannelEmail, Kind: in.kind, SealedText: []byte("x"), CreatedAt: epoch.Add(in.at)}))
+		}
+		got, err := s.FindInteractionsDue(ctx(t), vern.InteractionDue{Kind: vern.KindFeedback, Before: epoch.Add(2 * time.Hour), Limit: 10})
+		mustNoErr(t, err)
+		want := []*vern.SealedInteraction{
+			{ID: "int_1", PersonID: p1.ID, Channel: vern.ChannelEmail, Kind: vern.KindFeedback, CreatedAt: epoch},
+			{ID: "int_4", PersonID: p1.ID, Channel: vern.ChannelEmail, Kind: vern.KindFeedback, CreatedAt: epoch.Add(time.Hour)},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("FindInteractionsDue mismatch (-want +got):\n%s", diff)
+		}
+		got, err = s.FindInteractionsDue(ctx(t), vern.InteractionDue{Kind: vern.KindFeedback, Before: epoch.Add(2 * time.Hour), After: "int_1", Limit: 10})
+		mustNoErr(t, err)
+		if len(got) != 1 || got[0].ID != "int_4" {
+			t.Fatalf("FindInteractionsDue after int_1 = %v, want int_4", got)
+		}
+		n, err = s.DeleteInteractionsByID(ctx(t), []string{"int_1", "int_4", "int_missing"})
+		mustNoErr(t, err)
+		left, err := s.FindInteractions(ctx(t), p1.ID)
+		mustNoErr(t, err)
+		if n != 2 || len(left) != 2 {
+			t.Fatalf("DeleteInteractionsByID = %d, %d left; want 2, 2", n, len(left))
+		}
+
+		// Ledger events by id: redacted, the chain still verifies, and the
+		// facts say the newest event of the purpose is redacted.
+		chain := newChain(2, p2.ID, 3)
+		for _, e := range chain {
+			mustNoErr(t, s.AppendConsentEvent(ctx(t), e))
+		}
+		n, err = s.RedactConsentEventsByID(ctx(t), []string{chain[0].ID, chain[2].ID, "cev_missing"})
+		mustNoErr(t, err)
+		again, err := s.RedactConsentEventsByID(ctx(t), []string{chain[0].ID})
+		mustNoErr(t, err)
+		if n != 2 || again != 0 {
+			t.Fatalf("RedactConsentEventsByID = %d, then %d; want 2, 0", n, again)
+		}
+		evs, err := s.FindConsentEvents(ctx(t), p2.ID)
+		mustNoErr(t, err)
+		if !evs[0].Redacted || evs[1].Redacted || !evs[2].Redacted || evs[0].Actor != "" || evs[1].Actor == "" {
+			t.Fatalf("redacted %v %v %v, want the first and the last only", evs[0].Redacted, evs[1].Redacted, evs[2].Redacted)
+		}
+		if i := vern.VerifyChain(evs); i != -1 {
+			t.Fatalf("chain breaks at %d after redaction", i)
+		}
+		facts, err := s.FindRetentionFactsOf(ctx(t), []string{p2.ID})
+		mustNoErr(t, err)
+		for k, c := range facts[0].Consents {
+			if c.Redacted != (evs[2].Purpose == k) {
+				t.Errorf("facts of purpose %s: redacted %v", k, c.Redacted)
+			}
+		}
+	})
+
+	t.Run("Lease", func(t *testing.T) {
+		s := open(t)
+		a := &vern.RetentionRun{ID: "ret_1", AsOf: epoch, StartedAt: epoch, LeaseOwner: "swp_a", LeaseUntil: epoch.Add(time.Minute)}
+		mustNoErr(t, s.CreateRetentionRun(ctx(t), a))
+		got, err := s.FindUnfinishedRetentionRun(ctx(t))
+		mustNoErr(t, err)
+		if diff := cmp.Diff(a, got); diff != "" {
+			t.Fatalf("FindUnfinishedRetentionRun mismatch (-want +got):\n%s", diff)
+		}
+		b := &vern.RetentionRun{ID: "ret_1", LeaseOwner: "swp_b", LeaseUntil: epoch.Add(2 * time.Minute)}
+		wantCode(t, s.TakeRetentionRun(ctx(t), b, epoch.Add(30*time.Second)), vern.ECONFLICT)
+		wantCode(t, s.UpdateRetentionRun(ctx(t), b), vern.ECONFLICT)
+		a.Cursor, a.LeaseUntil = "per_1", epoch.Add(90*time.Second) // a batch renews the lease
+		mustNoErr(t, s.UpdateRetentionRun(ctx(t), a))
+		wantCode(t, s.TakeRetentionRun(ctx(t), b, epoch.Add(time.Minute)), vern.ECONFLICT)
+		mustNoErr(t, s.TakeRetentionRun(ctx(t), b, epoch.Add(2*time.Minute))) // lapsed: taken over
+		wantCode(t, s.UpdateRetentionRun(ctx(t), a), vern.ECONFLICT)
+		// Released (zero LeaseUntil): anyone may take it at once.
+		mustNoErr(t, s.TakeRetentionRun(ctx(t), &vern.RetentionRun{ID: "ret_1", LeaseOwner: "swp_b"}, epoch))
+		mustNoErr(t, s.TakeRetentionRun(ctx(t), a, epoch))
+		fin := epoch.Add(time.Hour)
+		a.FinishedAt, a.LeaseUntil = &fin, time.Time{}
+		mustNoErr(t, s.UpdateRetentionRun(ctx(t), a))
+		wantCode(t, s.TakeRetentionRun(ctx(t), b, epoch.Add(time.Hour)), vern.ENOTFOUND)
+		wantCode(t, s.TakeRetentionRun(ctx(t), &vern.RetentionRun{ID: "ret_missing", LeaseOwner: "x"}, epoch), vern.ENOTFOUND)
+	})
 }

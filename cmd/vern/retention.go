@@ -23,8 +23,15 @@ func (m *Main) retentionCommand() *cobra.Command {
 their data key is destroyed (crypto-shredding), their interactions deleted and
 their ledger evidence redacted, after they are folded into the anonymised
 statistics. People named by accounting documents under a legal hold are
-restricted instead and erased when the hold ends. Every erasure is in the audit
-trail (actor system:retention).
+restricted instead and erased when the hold ends. Accounting documents whose
+hold has ended are deleted; the consent evidence of purposes withdrawn long
+ago is redacted for people who are kept; old survey answers are folded into
+the statistics and deleted. Every erasure and deletion is in the audit trail
+(actor system:retention). The report lists every rule of the policy with what
+was done or why it cannot be enforced from Vern's data.
+
+Only one sweep runs at a time: a second one (another process or node) is
+refused while the first holds its lease.
 
 --dry-run changes nothing and reports exactly what a run would do now. A run
 interrupted by a crash is resumed by the next run, with its original cut-off
@@ -103,13 +110,16 @@ func printRetentionReport(m *Main, rep *retention.Report, took time.Duration) {
 	if rep.DryRun {
 		verb = "WOULD ERASE"
 	}
-	fmt.Fprintf(tw, "RULE\tPERIOD\tANCHOR\tACTION\t%s\tHELD\tSKIPPED\tWHAT IT ACTS ON\t\n", verb)
+	fmt.Fprintf(tw, "RULE\tPERIOD\tANCHOR\tACTION\t%s\tHELD\tSKIPPED\tRECORDS\tWHAT IT ACTS ON\t\n", verb)
 	for _, r := range rep.Rules {
 		target := r.Target
 		if r.DecidedBy != "" {
 			target += " (by " + r.DecidedBy + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t\n", r.Key, r.Period, r.Anchor, r.Action, r.Erased, r.Held, skipped(r.Skipped), target)
+		if !r.Enforced {
+			target = "NOT ENFORCED: " + target
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t\n", r.Key, r.Period, r.Anchor, r.Action, r.Erased, r.Held, skipped(r.Skipped), records(r), target)
 	}
 	_ = tw.Flush()
 	for _, r := range rep.Rules {
@@ -121,19 +131,37 @@ func printRetentionReport(m *Main, rep *retention.Report, took time.Duration) {
 	if rep.DryRun {
 		what = "would erase"
 	}
-	fmt.Fprintf(m.Stdout, "\n%d people examined as of %s (policy %s): %s %d, held %d, skipped %s; %d interactions deleted, %d ledger events redacted, %d suppression entries, in %s\n",
+	fmt.Fprintf(m.Stdout, "\n%d people examined as of %s (policy %s): %s %d, held %d, skipped %s; %d interactions deleted, %d ledger events redacted, %d documents deleted, %d suppression entries, in %s\n",
 		rep.Scanned, rep.AsOf.Format(time.RFC3339), rep.PolicyVersion, what, rep.Erased, rep.Held, skipped(rep.Skipped),
-		rep.Interactions, rep.Events, rep.Suppressed, took.Round(time.Millisecond))
+		rep.Interactions, rep.Events, rep.Documents, rep.Suppressed, took.Round(time.Millisecond))
 	if rep.RunID != "" {
 		resumed := ""
 		if rep.Resumed {
 			resumed = " (resumed an interrupted sweep)"
 		}
-		fmt.Fprintf(m.Stdout, "run %s%s; each erasure is in the audit trail as %s\n", rep.RunID, resumed, retention.Actor)
+		fmt.Fprintf(m.Stdout, "run %s%s; each erasure and deletion is in the audit trail as %s\n", rep.RunID, resumed, retention.Actor)
 	}
-	fmt.Fprintln(m.Stdout, "targets: people = erases person records; subsumed = another rule with the same anchor decides;")
-	fmt.Fprintln(m.Stdout, "  nothing_stored = Vern holds no data of the category; legal_hold = documents kept, people restricted until the hold ends;")
-	fmt.Fprintln(m.Stdout, "  with_person = redacted with the person; not_attributable = Vern does not record which records serve these purposes")
+	fmt.Fprintln(m.Stdout, "\nwhat each rule does:")
+	for _, r := range rep.Rules {
+		fmt.Fprintf(m.Stdout, "  %s: %s\n", r.Key, r.Note)
+	}
+}
+
+// records says what a rule did to records of its own (documents, ledger
+// events, survey answers), "-" when none.
+func records(r *retention.RuleReport) string {
+	var noun string
+	switch r.Target {
+	case retention.TargetDocuments:
+		noun = "documents"
+	case retention.TargetLedger:
+		noun = "events"
+	case retention.TargetFeedback:
+		noun = "answers"
+	default:
+		return "-"
+	}
+	return fmt.Sprintf("%d %s of %d people", r.Records, noun, r.People)
 }
 
 func skipped(m map[string]int) string {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/vernhq/vern"
 	"github.com/vernhq/vern/mock"
 	"github.com/vernhq/vern/person"
@@ -72,9 +74,14 @@ func TestRetentionCommands(t *testing.T) {
 		if i == 5 {
 			clock.Set(time.Now().AddDate(0, -1, 0)) // two recent leads stay
 		}
-		_, _, err := people.Create(ctx, vern.PersonInput{Email: fmt.Sprintf("lead%d@example.test", i), Source: vern.Source{Channel: vern.ChannelWebForm}})
+		p, _, err := people.Create(ctx, vern.PersonInput{Email: fmt.Sprintf("lead%d@example.test", i), Source: vern.Source{Channel: vern.ChannelWebForm}})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if i == 6 { // a recent lead with an invoice whose hold has ended
+			if _, err := people.AddDocument(ctx, p.ID, person.DocumentInput{Kind: vern.DocumentPrimary, Reference: "F-1", DatedOn: "2019-03-01"}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	app.Close()
@@ -83,13 +90,47 @@ func TestRetentionCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "would erase 5") || strings.Count(stdout, "prospects\tper_") != 5 {
 		t.Fatalf("dry run = %d\n%s%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "nothing_stored") {
-		t.Errorf("the dry run does not say web activity is not stored:\n%s", stdout)
+	for _, want := range []string{"NOT ENFORCED: nothing_stored", "1 documents of 1 people", "would erase 5", "1 documents deleted", "\n  web_activity: Not enforced"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the dry run does not say %q:\n%s", want, stdout)
+		}
 	}
 	code, stdout, stderr = runCLI(t, nil, "retention", "run", "--data", data, "--json")
 	var rep retention.Report
-	if code != 0 || json.Unmarshal([]byte(stdout), &rep) != nil || rep.Erased != 5 || rep.RunID == "" {
-		t.Fatalf("run = %d, erased %d\n%s%s", code, rep.Erased, stdout, stderr)
+	if code != 0 || json.Unmarshal([]byte(stdout), &rep) != nil || rep.Erased != 5 || rep.RunID == "" || rep.Documents != 1 {
+		t.Fatalf("run = %d, erased %d, %d documents\n%s%s", code, rep.Erased, rep.Documents, stdout, stderr)
+	}
+	// Every rule of the policy is in the report, with what was done or
+	// why it cannot be enforced.
+	pol, err := policy.Parse(policy.Seed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := map[string]string{}
+	for _, r := range rep.Rules {
+		if r.Note == "" {
+			t.Errorf("rule %s has no note", r.Key)
+		}
+		target := r.Target
+		if !r.Enforced {
+			target = "not enforced: " + target
+		}
+		targets[r.Key] = target
+	}
+	wantTargets := map[string]string{
+		"prospects": retention.TargetPeople, "web_activity_ip": "not enforced: " + retention.TargetNothingStored,
+		"web_activity": "not enforced: " + retention.TargetNothingStored, "newsletter_unsubscribed": retention.TargetPeople,
+		"remarketing_withdrawn": retention.TargetPeople, "customers": retention.TargetPeople,
+		"events": "not enforced: " + retention.TargetSubsumed, "inquiries": "not enforced: " + retention.TargetSubsumed,
+		"surveys": retention.TargetFeedback, "accounting_primary": retention.TargetDocuments,
+		"accounting_secondary": retention.TargetDocuments, "consent_records": retention.TargetLedger,
+		retention.RuleHoldEnded: retention.TargetPeople,
+	}
+	if diff := cmp.Diff(wantTargets, targets); diff != "" {
+		t.Errorf("report targets mismatch (-want +got):\n%s", diff)
+	}
+	if len(pol.RetentionRules())+1 != len(rep.Rules) {
+		t.Errorf("the report has %d rules, the policy %d (+1 for ended holds)", len(rep.Rules), len(pol.RetentionRules()))
 	}
 	code, stdout, _ = runCLI(t, nil, "retention", "run", "--data", data)
 	if code != 0 || !strings.Contains(stdout, "erased 0") {
