@@ -132,3 +132,42 @@ func BenchmarkPolicyNotice(b *testing.B) {
 		b.ReportMetric(float64(n)/delivered.Seconds(), "delivered/s")
 	}
 }
+
+// A subscriber who is suppressed after the newsletter was queued (an
+// unsubscribe from an earlier mail, an objection, an erasure) does not get
+// it: the mailer checks the suppression list again just before sending.
+func TestSuppressedAfterQueueingIsNotSent(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s vern.Store) {
+		f := newFixture(t, s)
+		ctx := context.Background()
+		f.person(t, "stays@example.test", "en", "newsletter")
+		f.person(t, "leaves@example.test", "en", "newsletter")
+		in := content
+		in.List = vern.ListNewsletter
+		if _, err := f.svc.Send(ctx, "cli", in); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddSuppression(ctx, &vern.Suppression{Hash: f.people.EmailIndex("leaves@example.test"),
+			Reason: vern.SuppressUnsubscribe, At: f.clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		srv := smtptest.Start(t)
+		sender, err := mail.NewSMTP(srv.URL(), "Nyheter <nyheter@example.test>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := request.NewMailer(s, f.keys, sender, f.clock, slog.New(slog.DiscardHandler))
+		m.SetSuppressionIndex(f.people.EmailIndex)
+		sent, failed, _ := m.RunOnce(ctx)
+		if sent != 1 || failed != 1 {
+			t.Fatalf("sent %d, failed %d; want 1 and 1", sent, failed)
+		}
+		msgs := srv.Messages()
+		if len(msgs) != 1 || msgs[0].To[0] != "stays@example.test" {
+			t.Fatalf("delivered to %v", msgs)
+		}
+		if sent, failed, _ := m.RunOnce(ctx); sent+failed != 0 {
+			t.Fatalf("the suppressed mail was tried again: sent %d, failed %d", sent, failed)
+		}
+	})
+}

@@ -10,12 +10,21 @@ import (
 	"github.com/vernhq/vern"
 	"github.com/vernhq/vern/keyring"
 	"github.com/vernhq/vern/mail"
+	"github.com/vernhq/vern/pii"
 )
 
 // Sender sends emails; mail.SMTP implements it.
 type Sender interface {
 	// Send sends msgs and returns one error per message, nil when sent.
 	Send(ctx context.Context, msgs ...*mail.Message) []error
+}
+
+// MailerStore is what the mailer reads and writes: the outbox, and the
+// suppression list a newsletter is checked against once more just before
+// it goes out.
+type MailerStore interface {
+	vern.MailStore
+	vern.SuppressionStore
 }
 
 // Mail delivery limits.
@@ -34,14 +43,22 @@ var mailNever = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 // least once; one the server accepted is marked at once, so a connection
 // lost mid-batch resends only what was not accepted.
 type Mailer struct {
-	store  vern.MailStore
+	store  MailerStore
 	keys   *keyring.Keyring
 	sender Sender
 	clock  vern.Clock
 	log    *slog.Logger
 	batch  int
 	rate   float64 // messages per second; 0 is unlimited
+	// index gives the suppression hash of a normalised email; nil checks
+	// nothing at delivery.
+	index func(normalizedEmail string) []byte
 }
+
+// SetSuppressionIndex makes the mailer drop a newsletter whose recipient
+// was suppressed after it was queued (an unsubscribe, objection or erasure
+// in the meantime), so that an unsubscribe takes effect at once.
+func (m *Mailer) SetSuppressionIndex(index func(normalizedEmail string) []byte) { m.index = index }
 
 // SetBatch sets how many messages are claimed and sent over one
 // connection at a time (default 100): mailings go faster in larger
@@ -58,7 +75,7 @@ func (m *Mailer) SetBatch(n int) {
 func (m *Mailer) SetRate(perSecond float64) { m.rate = max(perSecond, 0) }
 
 // NewMailer returns a mailer.
-func NewMailer(store vern.MailStore, keys *keyring.Keyring, sender Sender, clock vern.Clock, log *slog.Logger) *Mailer {
+func NewMailer(store MailerStore, keys *keyring.Keyring, sender Sender, clock vern.Clock, log *slog.Logger) *Mailer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -106,15 +123,47 @@ func (m *Mailer) RunOnce(ctx context.Context) (sent, failed int, err error) {
 	var msgs []*mail.Message
 	var ready []*vern.SealedMail
 	var errs []error
+	var marketing []int // indexes into msgs of newsletters
+	var hashes [][]byte
 	for _, sm := range claimed {
-		msg, err := m.render(sm)
+		v, msg, err := m.render(sm)
 		if err != nil {
 			// A message that cannot be opened or rendered never will be.
 			failed++
 			errs = append(errs, m.fail(ctx, sm, "render: "+err.Error(), true))
 			continue
 		}
+		if v.Template == vern.MailNewsletter && m.index != nil {
+			if norm, err := pii.NormalizeEmail(v.To); err == nil {
+				marketing, hashes = append(marketing, len(msgs)), append(hashes, m.index(norm))
+			}
+		}
 		msgs, ready = append(msgs, msg), append(ready, sm)
+	}
+	if len(hashes) > 0 {
+		suppressed, err := m.store.FindSuppressed(ctx, hashes)
+		if err != nil {
+			return 0, failed, fmt.Errorf("check suppression: %w", err)
+		}
+		drop := map[int]bool{}
+		for k, i := range marketing {
+			if suppressed[string(hashes[k])] {
+				drop[i] = true
+			}
+		}
+		if len(drop) > 0 {
+			var keepMsgs []*mail.Message
+			var keepReady []*vern.SealedMail
+			for i := range msgs {
+				if drop[i] {
+					failed++
+					errs = append(errs, m.fail(ctx, ready[i], "suppressed since queued: not sent", true))
+					continue
+				}
+				keepMsgs, keepReady = append(keepMsgs, msgs[i]), append(keepReady, ready[i])
+			}
+			msgs, ready = keepMsgs, keepReady
+		}
 	}
 	if len(msgs) == 0 {
 		return 0, failed, errors.Join(errs...)
@@ -156,15 +205,16 @@ func (m *Mailer) markSent(ctx context.Context, ids []string) error {
 	return mark(m.store)
 }
 
-func (m *Mailer) render(sm *vern.SealedMail) (*mail.Message, error) {
+func (m *Mailer) render(sm *vern.SealedMail) (*vern.Mail, *mail.Message, error) {
 	if sm.Sealed == nil {
-		return nil, errors.New("content erased")
+		return nil, nil, errors.New("content erased")
 	}
 	v, err := mail.Open(m.keys, sm)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return mail.Render(*v)
+	msg, err := mail.Render(*v)
+	return v, msg, err
 }
 
 // fail records a failed attempt; permanent failures and the last attempt

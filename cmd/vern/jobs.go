@@ -114,6 +114,7 @@ func startMailer(bg context.Context, cfg Config, app *App) error {
 		}
 	}
 	m := request.NewMailer(app.Store, app.Keys, sender, app.Clock, app.Log.With("component", "mail"))
+	m.SetSuppressionIndex(app.People.EmailIndex)
 	m.SetBatch(cfg.MailBatch)
 	m.SetRate(cfg.MailRate)
 	go m.Run(bg)
