@@ -147,13 +147,7 @@ func (s *Server) view(r *http.Request, title func(centreText) string) (*centreVi
 // renderCentre writes a page with headers that allow no script at all,
 // no framing and no third-party loads.
 func renderCentre(w http.ResponseWriter, r *http.Request, status int, name string, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
+	setPageHeaders(w, "no-store")
 	w.WriteHeader(status)
 	if err := centreTemplates.ExecuteTemplate(w, name, v); err != nil {
 		logInternal(r.Context(), err)
@@ -290,12 +284,7 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "public, max-age=3600")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	setPageHeaders(w, "public, max-age=3600")
 	_, _ = w.Write(html)
 }
 

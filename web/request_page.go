@@ -59,9 +59,7 @@ func verifyLang(r *http.Request) string {
 }
 
 func renderVerify(w http.ResponseWriter, status int, v verifyView) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	setPageHeaders(w, "no-store")
 	w.WriteHeader(status)
 	_ = verifyTemplate.Execute(w, v)
 }

@@ -137,12 +137,7 @@ button:focus-visible{outline:3px solid #1565c0;outline-offset:2px}
 
 // renderUnsubscribe writes the page; no-store because the URL holds a live token.
 func renderUnsubscribe(w http.ResponseWriter, status int, v unsubscribeView) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	setPageHeaders(w, "no-store")
 	w.WriteHeader(status)
 	_ = unsubscribeTmpl.Execute(w, v)
 }

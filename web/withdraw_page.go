@@ -178,12 +178,7 @@ button:focus-visible{outline:3px solid #1565c0;outline-offset:2px}
 // renderWithdraw writes the page with the public pages' security headers;
 // no-store because a confirmation page holds a live token.
 func renderWithdraw(w http.ResponseWriter, status int, v withdrawView) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	setPageHeaders(w, "no-store")
 	w.WriteHeader(status)
 	// The view holds only fixed strings and checked values; an error here
 	// is a broken connection, which nobody is left to tell.
