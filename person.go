@@ -2,6 +2,7 @@ package vern
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -41,6 +42,9 @@ type Person struct {
 	Language     string        `json:"language,omitempty"`
 	Organization *Organization `json:"organization,omitempty"`
 	Source       Source        `json:"source"`
+	// Purposes are the keys of the policy purposes the person's data was
+	// collected for (S3), sorted; empty when none was recorded.
+	Purposes []string `json:"purposes,omitempty"`
 	// HeldUntil is the last day data of an erased person must still be
 	// kept for a legal hold; the person is restricted until then.
 	HeldUntil string    `json:"held_until,omitempty"`
@@ -64,6 +68,9 @@ type PersonInput struct {
 	Language     string             `json:"language,omitempty"`
 	Organization *OrganizationInput `json:"organization,omitempty"`
 	Source       Source             `json:"source"`
+	// Purposes are the policy purposes the data is collected for (S3).
+	// When an existing person is matched, they are added to theirs.
+	Purposes []string `json:"purposes,omitempty"`
 }
 
 // PersonUpdate is a rectification (GDPR Art. 16): only the fields that are
@@ -75,6 +82,9 @@ type PersonUpdate struct {
 	Phone        *string            `json:"phone,omitempty"`
 	Language     *string            `json:"language,omitempty"`
 	Organization *OrganizationInput `json:"organization,omitempty"`
+	// Purposes, when set, replaces the recorded purposes; an empty list
+	// clears them.
+	Purposes *[]string `json:"purposes,omitempty"`
 }
 
 // PersonalData is the part of a person that is personal data and therefore
@@ -102,8 +112,23 @@ type SealedPerson struct {
 	// kept (accounting documents): the person is restricted and erased
 	// after this day, YYYY-MM-DD. "" when not held.
 	HeldUntil string
+	// Purposes are the sorted purpose keys the data was collected for,
+	// stored in the clear: purpose keys are not personal data.
+	Purposes  []string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// JoinPurposes returns the stored form of sorted purpose keys: the keys
+// separated by commas, "" for none.
+func JoinPurposes(keys []string) string { return strings.Join(keys, ",") }
+
+// SplitPurposes parses the stored form of JoinPurposes; nil for "".
+func SplitPurposes(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // PersonStore persists people. It never decides: matching, validation and

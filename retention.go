@@ -23,6 +23,9 @@ type RetentionFacts struct {
 	EmailIndex []byte
 	// HeldUntil is the person's legal hold, YYYY-MM-DD, "" when not held.
 	HeldUntil string
+	// Purposes are the purposes the person's data was recorded as
+	// collected for (Person.Purposes), nil when none was recorded.
+	Purposes []string
 	// Interactions counts the person's interactions; LastInteraction is
 	// the newest one's time, zero without any.
 	Interactions    int

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/vernhq/vern"
 )
@@ -67,6 +68,10 @@ var importColumns = map[string]func(*vern.PersonInput, string){
 		}
 	},
 	"source_reference": func(p *vern.PersonInput, v string) { p.Source.Reference = v },
+	// purposes holds purpose keys separated by ';' or white space.
+	"purposes": func(p *vern.PersonInput, v string) {
+		p.Purposes = strings.FieldsFunc(v, func(r rune) bool { return r == ';' || unicode.IsSpace(r) })
+	},
 }
 
 func org(p *vern.PersonInput) *vern.OrganizationInput {
@@ -78,8 +83,10 @@ func org(p *vern.PersonInput) *vern.OrganizationInput {
 
 // Import reads people from CSV (a header row naming the columns first_name,
 // last_name, email, phone, language, organization_name, org_number,
-// source_reference, in any order). Each row is validated and guarded like an
-// API create; people whose email exists are matched, not duplicated.
+// source_reference, purposes, in any order; purposes separated by ';' or
+// spaces). Each row is validated and guarded like an API create; people
+// whose email exists are matched, not duplicated, and given the row's
+// purposes in addition to theirs.
 //
 // Without SkipInvalid the file is read twice: once to validate every row and,
 // only when all are valid, once to write. Each batch is written in one
@@ -222,7 +229,7 @@ func readCSV(ctx context.Context, src io.Reader, opts ImportOptions, out chan<- 
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		f, ok := importColumns[h]
 		if !ok {
-			return vern.Errorf(vern.EINVALID, "Unknown CSV column %q (column %d); known columns: first_name, last_name, email, phone, language, organization_name, org_number, source_reference.", safeHeader(h), i+1)
+			return vern.Errorf(vern.EINVALID, "Unknown CSV column %q (column %d); known columns: first_name, last_name, email, phone, language, organization_name, org_number, source_reference, purposes.", safeHeader(h), i+1)
 		}
 		if seen[h] {
 			return vern.Errorf(vern.EINVALID, "CSV column %q appears twice.", h)
@@ -294,7 +301,7 @@ func (s *Service) prepareBatch(b *importBatch, reference string, write bool) err
 		if row.input.Source.Reference == "" {
 			row.input.Source.Reference = reference
 		}
-		n, err := normalizeInput(row.input)
+		n, err := normalizeInput(row.input, s.validPurpose)
 		if err != nil {
 			fields := vern.ErrorFields(err)
 			if len(fields) == 0 {
@@ -354,7 +361,10 @@ func (s *Service) writeBatch(ctx context.Context, b *importBatch, orgIDs map[str
 		}
 		n, err := tx.CreatePeople(ctx, b.people)
 		created = n
-		return err
+		if err != nil {
+			return err
+		}
+		return s.mergeImportPurposes(ctx, tx, b.people)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("write import batch: %w", err)
@@ -363,6 +373,48 @@ func (s *Service) writeBatch(ctx context.Context, b *importBatch, orgIDs map[str
 		orgIDs[k] = v
 	}
 	return created, nil
+}
+
+// mergeImportPurposes adds the purposes of the rows CreatePeople matched
+// (skipped as an existing email) to the stored person: one lookup for the
+// rows that carry purposes, and a read and write per matched person whose
+// purposes change.
+func (s *Service) mergeImportPurposes(ctx context.Context, tx vern.Store, people []*vern.SealedPerson) error {
+	var indexes [][]byte
+	for _, p := range people {
+		if len(p.Purposes) > 0 {
+			indexes = append(indexes, p.EmailIndex)
+		}
+	}
+	if len(indexes) == 0 {
+		return nil
+	}
+	ids, err := tx.FindPersonIDsByEmailIndex(ctx, indexes)
+	if err != nil {
+		return err
+	}
+	add := map[string][]string{} // stored person id → purposes to add
+	var order []string
+	for _, p := range people {
+		id, ok := ids[string(p.EmailIndex)]
+		if len(p.Purposes) == 0 || !ok || id == p.ID {
+			continue // no purposes, or the row was inserted
+		}
+		if _, seen := add[id]; !seen {
+			order = append(order, id)
+		}
+		add[id], _ = mergePurposes(add[id], p.Purposes)
+	}
+	for _, id := range order {
+		sp, err := tx.FindPersonByIDForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.addPurposes(ctx, tx, sp, add[id], s.clock.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // countingReader counts the bytes read, for progress reports.

@@ -20,12 +20,20 @@ type Service struct {
 	keys  *keyring.Keyring
 	clock vern.Clock
 	ids   idCache
+	// validPurpose, when set, reports whether a purpose key is known.
+	validPurpose func(key string) bool
 }
 
 // New returns a registry over store, sealing with keys and timed by clock.
 func New(store vern.Store, keys *keyring.Keyring, clock vern.Clock) *Service {
 	return &Service{store: store, keys: keys, clock: clock}
 }
+
+// SetPurposes makes the registry refuse purposes that valid does not know,
+// with a FieldError on "purposes" (code unknown_purpose). Call it before
+// the registry is used; valid is called on every check, so it may consult
+// the policy current at the time.
+func (s *Service) SetPurposes(valid func(key string) bool) { s.validPurpose = valid }
 
 // emailDomain separates the email blind index from any other keyed hash.
 const emailDomain = "email"
@@ -36,12 +44,14 @@ func (s *Service) EmailIndex(normalizedEmail string) []byte {
 }
 
 // Create stores a new person, or returns the existing person with the same
-// normalised email. created reports which.
+// normalised email, with the given purposes added to theirs. created
+// reports which.
 //
 // Returns EINVALID naming each bad field, including any field that holds a
-// national identity number or similar identifier (nothing is stored then).
+// national identity number or similar identifier (nothing is stored then),
+// or an unknown purpose.
 func (s *Service) Create(ctx context.Context, in vern.PersonInput) (p *vern.Person, created bool, err error) {
-	n, err := normalizeInput(in)
+	n, err := normalizeInput(in, s.validPurpose)
 	if err != nil {
 		return nil, false, err
 	}
@@ -59,13 +69,13 @@ func (s *Service) Create(ctx context.Context, in vern.PersonInput) (p *vern.Pers
 	// cannot go stale before the insert.
 	var existing *vern.SealedPerson
 	var org *vern.Organization
-	err = s.store.InTx(ctx, func(tx vern.Store) error {
+	create := func(tx vern.Store) error {
 		existing, org, sp.OrganizationID = nil, nil, "" // fn may run again
 		if index != nil {
 			found, err := tx.FindPersonByEmailIndex(ctx, index)
 			if err == nil {
 				existing = found
-				return nil
+				return s.addPurposes(ctx, tx, found, n.Purposes, now)
 			} else if vern.ErrorCode(err) != vern.ENOTFOUND {
 				return err
 			}
@@ -78,16 +88,15 @@ func (s *Service) Create(ctx context.Context, in vern.PersonInput) (p *vern.Pers
 			sp.OrganizationID = org.ID
 		}
 		return tx.CreatePerson(ctx, sp)
-	})
+	}
+	err = s.store.InTx(ctx, create)
 	if vern.ErrorCode(err) == vern.ECONFLICT && index != nil {
 		// Another node created the same email between our lookup and our
-		// insert (PostgreSQL): that person is the one to return.
-		p, ferr := s.findByIndex(ctx, index)
-		if ferr != nil {
-			return nil, false, ferr
-		}
-		return p, false, nil
-	} else if err != nil {
+		// insert (PostgreSQL): that person is the one to match, and a
+		// second attempt finds them.
+		err = s.store.InTx(ctx, create)
+	}
+	if err != nil {
 		return nil, false, fmt.Errorf("create person: %w", err)
 	}
 	if existing != nil {
@@ -95,6 +104,17 @@ func (s *Service) Create(ctx context.Context, in vern.PersonInput) (p *vern.Pers
 		return p, false, err
 	}
 	return n.person(sp, org), true, nil
+}
+
+// addPurposes adds purposes to the stored person sp, writing only when
+// that changes them.
+func (s *Service) addPurposes(ctx context.Context, tx vern.Store, sp *vern.SealedPerson, purposes []string, now time.Time) error {
+	merged, changed := mergePurposes(sp.Purposes, purposes)
+	if !changed {
+		return nil
+	}
+	sp.Purposes, sp.UpdatedAt = merged, now
+	return tx.UpdatePerson(ctx, sp)
 }
 
 // seal builds the stored form of a normalised input with a new data key.
@@ -111,7 +131,7 @@ func (s *Service) seal(n *input, index []byte, now time.Time) (*vern.SealedPerso
 	return &vern.SealedPerson{
 		ID: id, EmailIndex: index, WrappedKey: wrapped, Sealed: sealed,
 		Language: n.Language, SourceChannel: n.Source.Channel, SourceRef: n.Source.Reference,
-		CreatedAt: now, UpdatedAt: now,
+		Purposes: n.Purposes, CreatedAt: now, UpdatedAt: now,
 	}, nil
 }
 
@@ -160,7 +180,7 @@ func (s *Service) openWith(ctx context.Context, store vern.Store, sp *vern.Seale
 	p := &vern.Person{
 		ID: sp.ID, FirstName: pd.FirstName, LastName: pd.LastName, Email: pd.Email, Phone: pd.Phone,
 		Language: sp.Language, Source: vern.Source{Channel: sp.SourceChannel, Reference: sp.SourceRef},
-		HeldUntil: sp.HeldUntil, CreatedAt: sp.CreatedAt, UpdatedAt: sp.UpdatedAt,
+		Purposes: sp.Purposes, HeldUntil: sp.HeldUntil, CreatedAt: sp.CreatedAt, UpdatedAt: sp.UpdatedAt,
 	}
 	if sp.OrganizationID != "" {
 		if p.Organization, err = store.FindOrganizationByID(ctx, sp.OrganizationID); err != nil {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"slices"
 
 	"github.com/vernhq/vern"
 )
 
 // Update rectifies a person (GDPR Art. 16): the fields set in upd replace
-// the stored ones, validated and guarded exactly as on creation.
+// the stored ones, validated and guarded exactly as on creation; set
+// Purposes replace the recorded purposes.
 //
 // Returns ENOTFOUND, EINVALID, or ECONFLICT when the new email belongs to
 // another person. Each also function runs inside the update's transaction,
@@ -31,7 +33,7 @@ func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate, 
 		}
 		in := vern.PersonInput{
 			FirstName: cur.FirstName, LastName: cur.LastName, Email: cur.Email, Phone: cur.Phone,
-			Language: cur.Language, Source: cur.Source,
+			Language: cur.Language, Source: cur.Source, Purposes: cur.Purposes,
 		}
 		set := func(dst *string, v *string) {
 			if v != nil {
@@ -44,7 +46,15 @@ func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate, 
 		set(&in.Phone, upd.Phone)
 		set(&in.Language, upd.Language)
 		in.Organization = upd.Organization
-		n, err := normalizeInput(in)
+		if upd.Purposes != nil {
+			in.Purposes = *upd.Purposes
+		}
+		// Purposes recorded before stay valid when the policy drops them.
+		valid := s.validPurpose
+		if valid != nil {
+			valid = func(k string) bool { return slices.Contains(cur.Purposes, k) || s.validPurpose(k) }
+		}
+		n, err := normalizeInput(in, valid)
 		if err != nil {
 			return err
 		}
@@ -67,6 +77,7 @@ func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate, 
 			}
 		}
 		sp.Language = n.Language
+		sp.Purposes = n.Purposes
 		sp.UpdatedAt = s.clock.Now()
 		org := cur.Organization
 		if n.Organization != nil {

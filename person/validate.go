@@ -1,6 +1,7 @@
 package person
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,14 +31,15 @@ func (n *input) personal() vern.PersonalData {
 func (n *input) person(sp *vern.SealedPerson, org *vern.Organization) *vern.Person {
 	return &vern.Person{
 		ID: sp.ID, FirstName: n.FirstName, LastName: n.LastName, Email: n.Email, Phone: n.Phone,
-		Language: n.Language, Organization: org, Source: n.Source, CreatedAt: sp.CreatedAt, UpdatedAt: sp.UpdatedAt,
+		Language: n.Language, Organization: org, Source: n.Source, Purposes: sp.Purposes, CreatedAt: sp.CreatedAt, UpdatedAt: sp.UpdatedAt,
 	}
 }
 
 // normalizeInput validates in and returns it normalised: trimmed text,
 // lower-case email with an ASCII domain, E.164 phone. Every problem is
-// reported at once; no message repeats a refused value.
-func normalizeInput(in vern.PersonInput) (*input, error) {
+// reported at once; no message repeats a refused value. Purposes are
+// deduplicated and sorted, and checked with valid when it is not nil.
+func normalizeInput(in vern.PersonInput, valid func(key string) bool) (*input, error) {
 	var fs vern.Fields
 	n := &input{PersonInput: in}
 	n.FirstName = text(&fs, "first_name", in.FirstName, maxName)
@@ -70,6 +72,7 @@ func normalizeInput(in vern.PersonInput) (*input, error) {
 	if in.Organization != nil {
 		n.Organization = normalizeOrganization(&fs, "organization", *in.Organization)
 	}
+	n.Purposes = purposes(&fs, "purposes", in.Purposes, valid)
 	if err := fs.Err(); err != nil {
 		return nil, err
 	}
@@ -125,6 +128,63 @@ func normalizePhone(field, s string) (string, *vern.FieldError) {
 		return "", &vern.FieldError{Field: field, Code: "invalid_phone", Message: "Not a valid phone number; give it in international form (+47 ...) or as a Norwegian number."}
 	}
 	return p, nil
+}
+
+// maxPurposes bounds the purposes of one person; a policy has far fewer.
+const maxPurposes = 50
+
+// purposes returns keys trimmed, deduplicated and sorted (nil for none).
+// A key that is not a plain lower-case key, or that valid (when set)
+// does not know, is refused as an unknown purpose.
+func purposes(fs *vern.Fields, field string, keys []string, valid func(string) bool) []string {
+	var out []string
+	for _, k := range keys {
+		k = strings.TrimSpace(k)
+		if k == "" || slices.Contains(out, k) {
+			continue
+		}
+		if !purposeKey(k) || valid != nil && !valid(k) {
+			fs.Add(field, "unknown_purpose", "Unknown purpose; use the key of a purpose of the current privacy policy.")
+			return nil
+		}
+		out = append(out, k)
+	}
+	if len(out) > maxPurposes {
+		fs.Add(field, "too_many", "At most "+strconv.Itoa(maxPurposes)+" purposes.")
+		return nil
+	}
+	slices.Sort(out)
+	return out
+}
+
+// purposeKey reports whether k has the form of a policy key: lower-case
+// letters, digits, '_' and '-', at most 64 characters.
+func purposeKey(k string) bool {
+	if len(k) > 64 {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// mergePurposes returns the sorted union of a and b, and whether it
+// differs from a.
+func mergePurposes(a, b []string) ([]string, bool) {
+	out := slices.Clone(a)
+	for _, k := range b {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	if len(out) == len(a) {
+		return a, false
+	}
+	slices.Sort(out)
+	return out, true
 }
 
 // language accepts "" or a two-letter lower-case language code such as nb or en.

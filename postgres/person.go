@@ -11,14 +11,14 @@ import (
 	"github.com/vernhq/vern"
 )
 
-const personColumns = `id, email_index, wrapped_key, sealed, language, organization_id, source_channel, source_ref, held_until, created_at, updated_at`
+const personColumns = `id, email_index, wrapped_key, sealed, language, organization_id, source_channel, source_ref, held_until, purposes, created_at, updated_at`
 
 // personColumnCount is how many columns personColumns names.
-const personColumnCount = 11
+const personColumnCount = 12
 
 // CreatePerson inserts p.
 func (s *store) CreatePerson(ctx context.Context, p *vern.SealedPerson) error {
-	_, err := s.q.ExecContext(ctx, `INSERT INTO people (`+personColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := s.q.ExecContext(ctx, `INSERT INTO people (`+personColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		personArgs(p)...)
 	if err != nil {
 		return fmt.Errorf("insert person: %w", translateErr(err))
@@ -69,7 +69,7 @@ func (s *store) CreatePeople(ctx context.Context, ps []*vern.SealedPerson) (int,
 
 func personArgs(p *vern.SealedPerson) []any {
 	return []any{p.ID, nullBytes(p.EmailIndex), p.WrappedKey, p.Sealed, p.Language, nullString(p.OrganizationID),
-		p.SourceChannel, p.SourceRef, p.HeldUntil, p.CreatedAt.UTC(), p.UpdatedAt.UTC()}
+		p.SourceChannel, p.SourceRef, p.HeldUntil, vern.JoinPurposes(p.Purposes), p.CreatedAt.UTC(), p.UpdatedAt.UTC()}
 }
 
 // FindPersonByID returns the person with id, unless erased.
@@ -127,9 +127,9 @@ func (s *store) FindPersonIDsByEmailIndex(ctx context.Context, indexes [][]byte)
 
 // UpdatePerson replaces p's stored fields, unless p was erased.
 func (s *store) UpdatePerson(ctx context.Context, p *vern.SealedPerson) error {
-	res, err := s.q.ExecContext(ctx, `UPDATE people SET email_index = $1, sealed = $2, language = $3, organization_id = $4, held_until = $5, updated_at = $6
-		WHERE id = $7 AND erased_at IS NULL`,
-		nullBytes(p.EmailIndex), p.Sealed, p.Language, nullString(p.OrganizationID), p.HeldUntil, p.UpdatedAt.UTC(), p.ID)
+	res, err := s.q.ExecContext(ctx, `UPDATE people SET email_index = $1, sealed = $2, language = $3, organization_id = $4, held_until = $5, purposes = $6, updated_at = $7
+		WHERE id = $8 AND erased_at IS NULL`,
+		nullBytes(p.EmailIndex), p.Sealed, p.Language, nullString(p.OrganizationID), p.HeldUntil, vern.JoinPurposes(p.Purposes), p.UpdatedAt.UTC(), p.ID)
 	if err != nil {
 		return fmt.Errorf("update person: %w", translateErr(err))
 	}
@@ -155,7 +155,7 @@ func (s *store) CountPeople(ctx context.Context) (int, error) {
 // leaving a tombstone.
 func (s *store) ErasePerson(ctx context.Context, id string, at time.Time) error {
 	res, err := s.q.ExecContext(ctx, `UPDATE people SET wrapped_key = '\x', sealed = '\x', email_index = NULL, language = '',
-		organization_id = NULL, source_ref = '', held_until = '', erased_at = $1, updated_at = $1
+		organization_id = NULL, source_ref = '', held_until = '', purposes = '', erased_at = $1, updated_at = $1
 		WHERE id = $2 AND erased_at IS NULL`, at.UTC(), id)
 	if err != nil {
 		return fmt.Errorf("erase person: %w", translateErr(err))
@@ -185,11 +185,13 @@ func personUpdated(res sql.Result, what string) error {
 func scanPerson(row *sql.Row) (*vern.SealedPerson, error) {
 	var p vern.SealedPerson
 	var org sql.NullString
+	var purposes string
 	var created, updated time.Time
-	if err := row.Scan(&p.ID, &p.EmailIndex, &p.WrappedKey, &p.Sealed, &p.Language, &org, &p.SourceChannel, &p.SourceRef, &p.HeldUntil, &created, &updated); err != nil {
+	if err := row.Scan(&p.ID, &p.EmailIndex, &p.WrappedKey, &p.Sealed, &p.Language, &org, &p.SourceChannel, &p.SourceRef, &p.HeldUntil, &purposes, &created, &updated); err != nil {
 		return nil, translateErr(err)
 	}
 	p.OrganizationID = org.String
+	p.Purposes = vern.SplitPurposes(purposes)
 	p.CreatedAt, p.UpdatedAt = created.UTC(), updated.UTC()
 	return &p, nil
 }

@@ -74,12 +74,14 @@ func (s *store) FindRetentionFactsOf(ctx context.Context, ids []string) ([]*vern
 
 func (s *store) retentionPeople(ctx context.Context, where string, args ...any) ([]*vern.RetentionFacts, error) {
 	var out []*vern.RetentionFacts
-	err := s.each(ctx, `SELECT id, created_at, source_channel, coalesce(organization_id, ''), email_index, held_until
+	err := s.each(ctx, `SELECT id, created_at, source_channel, coalesce(organization_id, ''), email_index, held_until, purposes
 		FROM people WHERE `+where, args, func(rows *sql.Rows) error {
 		var f vern.RetentionFacts
-		if err := rows.Scan(&f.PersonID, &f.CreatedAt, &f.SourceChannel, &f.OrganizationID, &f.EmailIndex, &f.HeldUntil); err != nil {
+		var purposes string
+		if err := rows.Scan(&f.PersonID, &f.CreatedAt, &f.SourceChannel, &f.OrganizationID, &f.EmailIndex, &f.HeldUntil, &purposes); err != nil {
 			return err
 		}
+		f.Purposes = vern.SplitPurposes(purposes)
 		f.CreatedAt = f.CreatedAt.UTC()
 		out = append(out, &f)
 		return nil
@@ -218,7 +220,7 @@ func (s *store) ErasePeople(ctx context.Context, ids []string, at time.Time) (pe
 	}
 	events = affected(res)
 	res, err = s.q.ExecContext(ctx, `UPDATE people SET wrapped_key = '\x', sealed = '\x', email_index = NULL, language = '',
-		organization_id = NULL, source_ref = '', held_until = '', erased_at = $1, updated_at = $1
+		organization_id = NULL, source_ref = '', held_until = '', purposes = '', erased_at = $1, updated_at = $1
 		WHERE id = ANY($2) AND erased_at IS NULL`, at.UTC(), ids)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("erase people: %w", translateErr(err))

@@ -37,6 +37,10 @@ const (
 	// TargetWithPerson: the data (ledger evidence) goes with the person's
 	// erasure; the rule does not act on it separately.
 	TargetWithPerson = "with_person"
+	// TargetPurposes: the rule decides when a person recorded as
+	// collected for one of its purposes (Person.Purposes) is erased;
+	// people with no recorded purposes are decided by another rule.
+	TargetPurposes = "people_by_purpose"
 	// TargetNotAttributable: Vern does not record which data was collected
 	// for the rule's purposes, so the rule cannot pick records out.
 	TargetNotAttributable = "not_attributable"
@@ -99,7 +103,11 @@ type planner struct {
 	// people who withdrew consent (anchor consent_withdrawn).
 	contact, customer *policy.RetentionRule
 	withdrawn         map[string]*policy.RetentionRule
-	targets           map[string]target
+	// interaction lists every person rule anchored on the last
+	// interaction: for a person with recorded purposes, those that cover
+	// one of them (or name no purpose) apply instead of contact.
+	interaction []*policy.RetentionRule
+	targets     map[string]target
 	// documents lists the document rules; ledger gives, per purpose, the
 	// rule that redacts the evidence of a withdrawn consent; feedback
 	// lists the rules on survey answers.
@@ -135,6 +143,7 @@ func newPlanner(pol *policy.Policy, asOf time.Time) *planner {
 		}
 		switch r.Anchor {
 		case policy.AnchorLastInteraction:
+			pl.interaction = append(pl.interaction, r)
 			if longer(r, pl.contact) {
 				pl.contact = r
 			}
@@ -284,6 +293,9 @@ func (pl *planner) classify(r *policy.RetentionRule, person bool) target {
 			if deciding.Key == r.Key {
 				return target{kind: TargetPeople}
 			}
+			if deciding == pl.contact && len(r.Purposes) > 0 {
+				return target{kind: TargetPurposes, by: deciding.Key}
+			}
 			return target{kind: TargetSubsumed, by: deciding.Key}
 		}
 	}
@@ -354,7 +366,9 @@ func (pl *planner) decide(f *vern.RetentionFacts) *decision {
 		if f.LastInteraction.After(last) {
 			last = f.LastInteraction
 		}
-		consider(last, pl.contact)
+		for _, r := range pl.contactRules(f) {
+			consider(last, r)
+		}
 	}
 	if by == nil || until.After(pl.asOf) {
 		return nil
@@ -371,8 +385,29 @@ func (pl *planner) decide(f *vern.RetentionFacts) *decision {
 	return d
 }
 
+// contactRules returns the rules anchored on the last interaction that
+// apply to f. For a person with recorded purposes these are the rules
+// that cover one of them or name no purpose; the latest date of them
+// decides. A person with none recorded, or whose purposes no such rule
+// covers, falls back to contact, the rule that keeps longest.
+func (pl *planner) contactRules(f *vern.RetentionFacts) []*policy.RetentionRule {
+	var out []*policy.RetentionRule
+	if len(f.Purposes) > 0 {
+		for _, r := range pl.interaction {
+			if len(r.Purposes) == 0 || slices.ContainsFunc(r.Purposes, func(k string) bool { return slices.Contains(f.Purposes, k) }) {
+				out = append(out, r)
+			}
+		}
+	}
+	if len(out) == 0 && pl.contact != nil {
+		out = append(out, pl.contact)
+	}
+	return out
+}
+
 // purposesOf lists the purposes a person counts under in statistics: the
-// purposes of their ledger, and those of the rules that apply to them.
+// purposes of their ledger, their recorded purposes, and those of the
+// rules that apply to them.
 func (pl *planner) purposesOf(f *vern.RetentionFacts, by *policy.RetentionRule) []string {
 	var out []string
 	add := func(ks ...string) {
@@ -383,10 +418,11 @@ func (pl *planner) purposesOf(f *vern.RetentionFacts, by *policy.RetentionRule) 
 		}
 	}
 	add(sortedKeys(f.Consents)...)
+	add(f.Purposes...)
 	if f.Contracts > 0 && pl.customer != nil {
 		add(pl.customer.Purposes...)
 	}
-	if (len(f.Consents) == 0 && f.Contracts == 0 || f.Interactions > 0) && pl.contact != nil {
+	if (len(f.Consents) == 0 && f.Contracts == 0 || f.Interactions > 0) && pl.contact != nil && len(f.Purposes) == 0 {
 		add(pl.contact.Purposes...)
 	}
 	if len(out) == 0 && by != nil {

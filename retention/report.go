@@ -70,18 +70,19 @@ type RuleReport struct {
 
 var targetNotes = map[string]string{
 	TargetPeople:          "Erases (crypto-shreds) the person records this rule makes due, with their interactions and ledger evidence, after folding them into the statistics.",
-	TargetSubsumed:        "Not enforced on its own: Vern does not record which purpose a person was collected for, so it cannot pick out the people this rule covers; the rule named in decided_by, with the same anchor and a longer period, decides, so they are kept that longer period.",
+	TargetSubsumed:        "Not enforced on its own: the rule named in decided_by, with the same anchor and a longer period, covers the same people and decides, so they are kept that longer period.",
+	TargetPurposes:        "Applies to people recorded as collected for one of this rule's purposes: it erases (crypto-shreds) them, with their interactions and ledger evidence, once every rule covering one of their recorded purposes has run out (the latest date wins). People with no recorded purposes fall back to the rule named in decided_by, which keeps them its longer period.",
 	TargetNothingStored:   "Not enforced: nothing to act on. Vern stores no data of this category (no page views or full IP addresses; cookie-consent records of visitors are consent evidence and keep only a truncated IP prefix).",
 	TargetLegalHold:       "Legal hold: people named by accounting documents still under the hold are restricted, not erased, and erased once the hold ends. Vern stores no documents of this rule's kind, so none are deleted.",
 	TargetWithPerson:      "Ledger evidence is redacted when the person is erased; the chain (ids, kinds, purposes, times) stays so that it still verifies.",
 	TargetNotAttributable: "Not enforced: Vern does not record which records were collected for this rule's purposes, so it cannot pick them out; the person rules decide.",
 	TargetDocuments:       "Deletes accounting documents of this kind once the rule's period and the legal hold (HoldUntil) have passed, with an audit record per person. Until then the people they name are restricted, not erased, and erased once no document holds them.",
 	TargetLedger:          "For people who are kept, redacts the evidence (channel, actor, page, browser, IP prefix) of the grant and withdrawal events of a purpose withdrawn longer than the period ago and not granted again; ids, kinds, purposes, times and hashes stay, so the chain still verifies. Erased people's ledgers are redacted with them.",
-	TargetFeedback:        "Folds survey answers (interactions of kind feedback) older than the period into the statistics (metric interactions, purpose surveys) and deletes them. Contact details of people who answered are left to the person rules, since Vern does not record who was collected for surveys; a deleted answer no longer counts as the person's last interaction.",
+	TargetFeedback:        "Folds survey answers (interactions of kind feedback) older than the period into the statistics (metric interactions, purpose surveys) and deletes them. Contact details of people who answered are left to the person rules; a deleted answer no longer counts as the person's last interaction.",
 }
 
 // enforced says whether the sweep acts on rules of each target.
-var enforced = map[string]bool{TargetPeople: true, TargetLegalHold: true, TargetWithPerson: true,
+var enforced = map[string]bool{TargetPeople: true, TargetPurposes: true, TargetLegalHold: true, TargetWithPerson: true,
 	TargetDocuments: true, TargetLedger: true, TargetFeedback: true}
 
 func newReport(pol *policy.Policy, pl *planner, asOf time.Time, dry bool) *Report {

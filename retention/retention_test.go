@@ -336,3 +336,61 @@ func TestSweepResumesAfterCrash(t *testing.T) {
 		}
 	})
 }
+
+// A purpose-scoped rule applies to people recorded with its purposes; a
+// person kept for another recorded purpose waits for the latest rule, and
+// a person with no recorded purposes is decided as before (prospects).
+func TestSweepPurposes(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s vern.Store) {
+		ctx := context.Background()
+		f := newFixture(t, s)
+		create := func(email string, purposes ...string) *vern.Person {
+			t.Helper()
+			f.clock.Set(months(7))
+			p, _, err := f.people.Create(ctx, vern.PersonInput{Email: email, Source: vern.Source{Channel: vern.ChannelWebForm}, Purposes: purposes})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.people.AddInteraction(ctx, p.ID, vern.InteractionInput{Channel: vern.ChannelEmail, Kind: vern.KindQuestion, Text: "Påmelding"}); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		event := create("event@example.test", "event_info")
+		both := create("both@example.test", "event_info", "sales_contact")
+		none := create("none@example.test")
+		f.clock.Set(now)
+
+		rep, err := f.service(nil, 0).Run(ctx, retention.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(map[string]ruleCount{"events": {Erased: 1}}, counts(rep)); diff != "" {
+			t.Errorf("Run by rule mismatch (-want +got):\n%s", diff)
+		}
+		if _, err := f.people.FindByID(ctx, event.ID); vern.ErrorCode(err) != vern.ENOTFOUND {
+			t.Errorf("event_info only, 7 months: want erased, got %v", err)
+		}
+		for name, p := range map[string]*vern.Person{"event_info and sales_contact": both, "no purposes": none} {
+			if _, err := f.people.FindByID(ctx, p.ID); err != nil {
+				t.Errorf("%s, 7 months: want kept, got %v", name, err)
+			}
+		}
+		for _, x := range rep.Rules {
+			if (x.Key == "events" || x.Key == "inquiries") && (x.Target != retention.TargetPurposes || !x.Enforced || x.DecidedBy != "prospects") {
+				t.Errorf("%s: target %q, enforced %v, decided by %q; want %q, true, prospects", x.Key, x.Target, x.Enforced, x.DecidedBy, retention.TargetPurposes)
+			}
+		}
+
+		// At 25 months the person with no purposes goes by prospects, as
+		// does the one also recorded for sales_contact.
+		f.clock.Set(now.AddDate(0, 18, 0))
+		rep, err = f.service(nil, 0).Run(ctx, retention.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(map[string]ruleCount{"prospects": {Erased: 2}}, counts(rep)); diff != "" {
+			t.Errorf("later Run by rule mismatch (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -12,11 +12,11 @@ import (
 	"github.com/vernhq/vern"
 )
 
-const personColumns = `id, email_index, wrapped_key, sealed, language, organization_id, source_channel, source_ref, held_until, created_at, updated_at`
+const personColumns = `id, email_index, wrapped_key, sealed, language, organization_id, source_channel, source_ref, held_until, purposes, created_at, updated_at`
 
 // CreatePerson inserts p.
 func (s *store) CreatePerson(ctx context.Context, p *vern.SealedPerson) error {
-	_, err := s.exec(ctx, `INSERT INTO people (`+personColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO people (`+personColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		personArgs(p)...)
 	if err != nil {
 		return fmt.Errorf("insert person: %w", translateErr(err))
@@ -36,7 +36,7 @@ func (s *store) CreatePeople(ctx context.Context, ps []*vern.SealedPerson) (int,
 		inserted = 0 // fn may run again
 		tx := txs.(*store)
 		ctx := context.WithoutCancel(ctx) // see stmt.go: never interrupt the shared writer
-		const q = `INSERT INTO people (` + personColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email_index) DO NOTHING`
+		const q = `INSERT INTO people (` + personColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email_index) DO NOTHING`
 		st, err := tx.tx.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("prepare insert people: %w", translateErr(err))
@@ -60,7 +60,7 @@ func (s *store) CreatePeople(ctx context.Context, ps []*vern.SealedPerson) (int,
 
 func personArgs(p *vern.SealedPerson) []any {
 	return []any{p.ID, nullBytes(p.EmailIndex), p.WrappedKey, p.Sealed, p.Language, nullString(p.OrganizationID),
-		p.SourceChannel, p.SourceRef, p.HeldUntil, formatTime(p.CreatedAt), formatTime(p.UpdatedAt)}
+		p.SourceChannel, p.SourceRef, p.HeldUntil, vern.JoinPurposes(p.Purposes), formatTime(p.CreatedAt), formatTime(p.UpdatedAt)}
 }
 
 // FindPersonByID returns the person with id, unless erased.
@@ -125,9 +125,9 @@ func (s *store) FindPersonIDsByEmailIndex(ctx context.Context, indexes [][]byte)
 
 // UpdatePerson replaces p's stored fields, unless p was erased.
 func (s *store) UpdatePerson(ctx context.Context, p *vern.SealedPerson) error {
-	res, err := s.exec(ctx, `UPDATE people SET email_index = ?, sealed = ?, language = ?, organization_id = ?, held_until = ?, updated_at = ?
+	res, err := s.exec(ctx, `UPDATE people SET email_index = ?, sealed = ?, language = ?, organization_id = ?, held_until = ?, purposes = ?, updated_at = ?
 		WHERE id = ? AND erased_at IS NULL`,
-		nullBytes(p.EmailIndex), p.Sealed, p.Language, nullString(p.OrganizationID), p.HeldUntil, formatTime(p.UpdatedAt), p.ID)
+		nullBytes(p.EmailIndex), p.Sealed, p.Language, nullString(p.OrganizationID), p.HeldUntil, vern.JoinPurposes(p.Purposes), formatTime(p.UpdatedAt), p.ID)
 	if err != nil {
 		return fmt.Errorf("update person: %w", translateErr(err))
 	}
@@ -154,7 +154,7 @@ func (s *store) CountPeople(ctx context.Context) (int, error) {
 // leaving a tombstone; secure_delete (db.go) zeroes the freed bytes.
 func (s *store) ErasePerson(ctx context.Context, id string, at time.Time) error {
 	res, err := s.exec(ctx, `UPDATE people SET wrapped_key = X'', sealed = X'', email_index = NULL, language = '',
-		organization_id = NULL, source_ref = '', held_until = '', erased_at = ?, updated_at = ?
+		organization_id = NULL, source_ref = '', held_until = '', purposes = '', erased_at = ?, updated_at = ?
 		WHERE id = ? AND erased_at IS NULL`, formatTime(at), formatTime(at), id)
 	if err != nil {
 		return fmt.Errorf("erase person: %w", translateErr(err))
@@ -184,12 +184,14 @@ func personUpdated(res sql.Result, what string) error {
 func scanPerson(row *sql.Row) (*vern.SealedPerson, error) {
 	var p vern.SealedPerson
 	var org sql.NullString
+	var purposes string
 	var created, updated string
-	err := row.Scan(&p.ID, &p.EmailIndex, &p.WrappedKey, &p.Sealed, &p.Language, &org, &p.SourceChannel, &p.SourceRef, &p.HeldUntil, &created, &updated)
+	err := row.Scan(&p.ID, &p.EmailIndex, &p.WrappedKey, &p.Sealed, &p.Language, &org, &p.SourceChannel, &p.SourceRef, &p.HeldUntil, &purposes, &created, &updated)
 	if err != nil {
 		return nil, translateErr(err)
 	}
 	p.OrganizationID = org.String
+	p.Purposes = vern.SplitPurposes(purposes)
 	if p.CreatedAt, err = parseTime(created); err != nil {
 		return nil, err
 	}

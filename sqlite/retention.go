@@ -104,13 +104,15 @@ func (s *store) FindRetentionFactsOf(ctx context.Context, ids []string) ([]*vern
 
 func (s *store) retentionPeople(ctx context.Context, where string, args ...any) ([]*vern.RetentionFacts, error) {
 	var out []*vern.RetentionFacts
-	err := s.each(ctx, `SELECT id, created_at, source_channel, coalesce(organization_id, ''), email_index, held_until
+	err := s.each(ctx, `SELECT id, created_at, source_channel, coalesce(organization_id, ''), email_index, held_until, purposes
 		FROM people WHERE `+where, args, func(rows *sql.Rows) error {
 		var f vern.RetentionFacts
+		var purposes string
 		var created string
-		if err := rows.Scan(&f.PersonID, &created, &f.SourceChannel, &f.OrganizationID, &f.EmailIndex, &f.HeldUntil); err != nil {
+		if err := rows.Scan(&f.PersonID, &created, &f.SourceChannel, &f.OrganizationID, &f.EmailIndex, &f.HeldUntil, &purposes); err != nil {
 			return err
 		}
+		f.Purposes = vern.SplitPurposes(purposes)
 		var err error
 		f.CreatedAt, err = parseTime(created)
 		out = append(out, &f)
@@ -260,7 +262,7 @@ func (s *store) ErasePeople(ctx context.Context, ids []string, at time.Time) (pe
 		}
 		events += affected(res)
 		res, err = s.execVar(ctx, `UPDATE people SET wrapped_key = X'', sealed = X'', email_index = NULL, language = '',
-			organization_id = NULL, source_ref = '', held_until = '', erased_at = ?, updated_at = ?
+			organization_id = NULL, source_ref = '', held_until = '', purposes = '', erased_at = ?, updated_at = ?
 			WHERE id IN `+in+` AND erased_at IS NULL`, append([]any{formatTime(at), formatTime(at)}, args...)...)
 		if err != nil {
 			return 0, 0, 0, fmt.Errorf("erase people: %w", translateErr(err))

@@ -116,4 +116,50 @@ func testPerson(t *testing.T, open Opener) {
 			t.Fatalf("FindPersonIDsByEmailIndex mismatch (-want +got):\n%s", diff)
 		}
 	})
+	t.Run("Purposes", func(t *testing.T) {
+		s := open(t)
+		p := NewSealedPerson(1)
+		p.Purposes = []string{"event_info", "sales_contact"}
+		mustNoErr(t, s.CreatePerson(ctx(t), p))
+		bulk := NewSealedPerson(2)
+		bulk.Purposes = []string{"inquiries"}
+		_, err := s.CreatePeople(ctx(t), []*vern.SealedPerson{bulk, NewSealedPerson(3)})
+		mustNoErr(t, err)
+		for _, want := range []*vern.SealedPerson{p, bulk, NewSealedPerson(3)} {
+			got, err := s.FindPersonByID(ctx(t), want.ID)
+			mustNoErr(t, err)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("FindPersonByID mismatch (-want +got):\n%s", diff)
+			}
+			got, err = s.FindPersonByIDForUpdate(ctx(t), want.ID)
+			mustNoErr(t, err)
+			if diff := cmp.Diff(want.Purposes, got.Purposes); diff != "" {
+				t.Fatalf("FindPersonByIDForUpdate purposes mismatch (-want +got):\n%s", diff)
+			}
+		}
+		p.Purposes = []string{"inquiries"}
+		mustNoErr(t, s.UpdatePerson(ctx(t), p))
+		got, err := s.FindPersonByEmailIndex(ctx(t), p.EmailIndex)
+		mustNoErr(t, err)
+		if diff := cmp.Diff(p, got); diff != "" {
+			t.Fatalf("after UpdatePerson mismatch (-want +got):\n%s", diff)
+		}
+		p.Purposes = nil
+		mustNoErr(t, s.UpdatePerson(ctx(t), p))
+		got, err = s.FindPersonByID(ctx(t), p.ID)
+		mustNoErr(t, err)
+		if got.Purposes != nil {
+			t.Fatalf("cleared purposes = %q, want nil", got.Purposes)
+		}
+		facts, err := s.FindRetentionFactsOf(ctx(t), []string{p.ID, bulk.ID})
+		mustNoErr(t, err)
+		if len(facts) != 2 || facts[0].Purposes != nil || !cmp.Equal(facts[1].Purposes, []string{"inquiries"}) {
+			t.Fatalf("retention facts purposes = %+v, want none and [inquiries]", facts)
+		}
+		all, err := s.FindRetentionFacts(ctx(t), "", 10)
+		mustNoErr(t, err)
+		if len(all) != 3 || !cmp.Equal(all[1].Purposes, []string{"inquiries"}) {
+			t.Fatalf("FindRetentionFacts = %+v, want [inquiries] on the second", all)
+		}
+	})
 }

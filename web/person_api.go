@@ -156,6 +156,7 @@ func updatedFields(u vern.PersonUpdate) []string {
 	for name, set := range map[string]bool{
 		"first_name": u.FirstName != nil, "last_name": u.LastName != nil, "email": u.Email != nil,
 		"phone": u.Phone != nil, "language": u.Language != nil, "organization": u.Organization != nil,
+		"purposes": u.Purposes != nil,
 	} {
 		if set {
 			out = append(out, name)

@@ -85,6 +85,11 @@ func mustServerWith(t testing.TB, store vern.Store, rate float64) *testServer {
 	}
 	logs := &bytes.Buffer{}
 	people := person.New(store, keys, clock)
+	people.SetPurposes(func(key string) bool {
+		cur, _ := pol.Current()
+		_, ok := cur.Purpose(key)
+		return ok
+	})
 	rec := audit.New(store, clock, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	cons := consent.New(store, people, pol, keys, clock)
 	cons.SetTrailVerifier(rec)

@@ -88,6 +88,14 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	}
 	a.People = person.New(a.Store, a.Keys, a.Clock)
 	a.Policy = publish.New(a.Store, a.Clock)
+	a.People.SetPurposes(func(key string) bool {
+		pol, _ := a.Policy.Current() // at call time: a newly published policy applies
+		if pol == nil {
+			return false
+		}
+		_, ok := pol.Purpose(key)
+		return ok
+	})
 	a.Auth = auth.New(a.Store, a.Clock)
 	a.Consent = consent.New(a.Store, a.People, a.Policy, a.Keys, a.Clock)
 	sinks, err := cfg.loadWebhooks()

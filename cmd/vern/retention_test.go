@@ -121,7 +121,7 @@ func TestRetentionCommands(t *testing.T) {
 		"prospects": retention.TargetPeople, "web_activity_ip": "not enforced: " + retention.TargetNothingStored,
 		"web_activity": "not enforced: " + retention.TargetNothingStored, "newsletter_unsubscribed": retention.TargetPeople,
 		"remarketing_withdrawn": retention.TargetPeople, "customers": retention.TargetPeople,
-		"events": "not enforced: " + retention.TargetSubsumed, "inquiries": "not enforced: " + retention.TargetSubsumed,
+		"events": retention.TargetPurposes, "inquiries": retention.TargetPurposes,
 		"surveys": retention.TargetFeedback, "accounting_primary": retention.TargetDocuments,
 		"accounting_secondary": retention.TargetDocuments, "consent_records": retention.TargetLedger,
 		retention.RuleHoldEnded: retention.TargetPeople,
