@@ -139,4 +139,12 @@ type VisitorStore interface {
 	// their visitors' choices are anonymous again, and returns how many
 	// there were.
 	DeleteVisitorLinks(ctx context.Context, personID string) (int, error)
+	// FindIdleVisitors returns, in id order after after, up to limit
+	// visitors linked to no person whose newest choice is before before.
+	FindIdleVisitors(ctx context.Context, before time.Time, after string, limit int) ([]string, error)
+	// DeleteVisitorConsents deletes every choice of those of visitorIDs
+	// that are still idle since before and linked to no person (a choice
+	// or a link that came since keeps the visitor), and returns how many
+	// choices it deleted.
+	DeleteVisitorConsents(ctx context.Context, visitorIDs []string, before time.Time) (int, error)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vernhq/vern"
 )
@@ -151,4 +152,41 @@ func (s *store) DeleteVisitorLinks(ctx context.Context, personID string) (int, e
 		return 0, fmt.Errorf("delete visitor links: %w", err)
 	}
 	return int(n), nil
+}
+
+// FindIdleVisitors returns unlinked visitors whose newest choice is before
+// before, in id order.
+func (s *store) FindIdleVisitors(ctx context.Context, before time.Time, after string, limit int) ([]string, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT c.visitor_id FROM visitor_consents c
+		WHERE c.visitor_id > $1 AND NOT EXISTS (SELECT 1 FROM visitor_links l WHERE l.visitor_id = c.visitor_id)
+		GROUP BY c.visitor_id HAVING max(c.at) < $2 ORDER BY c.visitor_id LIMIT $3`, after, before.UTC(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find idle visitors: %w", translateErr(err))
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("find idle visitors: %w", translateErr(err))
+		}
+		out = append(out, id)
+	}
+	return out, translateErr(rows.Err())
+}
+
+// DeleteVisitorConsents deletes the choices of the listed visitors that
+// are still idle and unlinked.
+func (s *store) DeleteVisitorConsents(ctx context.Context, visitorIDs []string, before time.Time) (int, error) {
+	if len(visitorIDs) == 0 {
+		return 0, nil
+	}
+	res, err := s.q.ExecContext(ctx, `DELETE FROM visitor_consents WHERE visitor_id IN (
+		SELECT c.visitor_id FROM visitor_consents c WHERE c.visitor_id = ANY($1)
+		AND NOT EXISTS (SELECT 1 FROM visitor_links l WHERE l.visitor_id = c.visitor_id)
+		GROUP BY c.visitor_id HAVING max(c.at) < $2)`, visitorIDs, before.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("delete visitor consents: %w", translateErr(err))
+	}
+	return affected(res), nil
 }

@@ -440,3 +440,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(ks)
 	return ks
 }
+
+// longestLedgerRule is the consent-evidence rule with the longest period,
+// which also bounds how long anonymous visitors' cookie choices are kept;
+// nil when the policy has none.
+func (pl *planner) longestLedgerRule() *policy.RetentionRule {
+	var out *policy.RetentionRule
+	for _, r := range pl.ledger {
+		if out == nil || r.Period.AddTo(pl.asOf).After(out.Period.AddTo(pl.asOf)) || r.Period == out.Period && r.Key < out.Key {
+			out = r
+		}
+	}
+	return out
+}

@@ -30,11 +30,14 @@ type Report struct {
 	Interactions int            `json:"interactions_deleted"`
 	Events       int            `json:"events_redacted"`
 	Documents    int            `json:"documents_deleted"`
-	Suppressed   int            `json:"suppressed"`
-	Rules        []*RuleReport  `json:"rules"`
-	Finished     bool           `json:"finished"`
+	// Visitors counts anonymous website visitors whose cookie-choice
+	// records were deleted (a dry run: would be).
+	Visitors   int           `json:"visitors_deleted"`
+	Suppressed int           `json:"suppressed"`
+	Rules      []*RuleReport `json:"rules"`
+	Finished   bool          `json:"finished"`
 	// Stage counts the sweep's stages completed (documents, people,
-	// survey answers), so that a resumed sweep skips them.
+	// survey answers, visitors), so that a resumed sweep skips them.
 	Stage int `json:"stage,omitempty"`
 }
 
@@ -63,6 +66,10 @@ type RuleReport struct {
 	// events too.
 	Records int `json:"records,omitempty"`
 	People  int `json:"people,omitempty"`
+	// Visitors counts the anonymous visitors whose cookie-choice records
+	// the rule deleted, and VisitorRecords those records.
+	Visitors       int `json:"visitors,omitempty"`
+	VisitorRecords int `json:"visitor_records,omitempty"`
 	// IDs lists the people a dry run would erase or hold, or for a
 	// document rule the documents it would delete, when asked.
 	IDs []string `json:"ids,omitempty"`
@@ -77,7 +84,7 @@ var targetNotes = map[string]string{
 	TargetWithPerson:      "Ledger evidence is redacted when the person is erased; the chain (ids, kinds, purposes, times) stays so that it still verifies.",
 	TargetNotAttributable: "Not enforced: Vern does not record which records were collected for this rule's purposes, so it cannot pick them out; the person rules decide.",
 	TargetDocuments:       "Deletes accounting documents of this kind once the rule's period and the legal hold (HoldUntil) have passed, with an audit record per person. Until then the people they name are restricted, not erased, and erased once no document holds them.",
-	TargetLedger:          "For people who are kept, redacts the evidence (channel, actor, page, browser, IP prefix) of the grant and withdrawal events of a purpose withdrawn longer than the period ago and not granted again; ids, kinds, purposes, times and hashes stay, so the chain still verifies. Erased people's ledgers are redacted with them.",
+	TargetLedger:          "For people who are kept, redacts the evidence (channel, actor, page, browser, IP prefix) of the grant and withdrawal events of a purpose withdrawn longer than the period ago and not granted again; ids, kinds, purposes, times and hashes stay, so the chain still verifies. Erased people's ledgers are redacted with them. The longest such rule also deletes the cookie-choice records of anonymous website visitors linked to no person whose newest choice is older than its period.",
 	TargetFeedback:        "Folds survey answers (interactions of kind feedback) older than the period into the statistics (metric interactions, purpose surveys) and deletes them. Contact details of people who answered are left to the person rules; a deleted answer no longer counts as the person's last interaction.",
 }
 

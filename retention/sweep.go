@@ -40,6 +40,7 @@ const (
 	stageDocuments = 1
 	stagePeople    = 2
 	stageFeedback  = 3
+	stageVisitors  = 4
 )
 
 func (s *Service) sweep(ctx context.Context, opt Options, dry bool) (_ *Report, err error) {
@@ -98,6 +99,14 @@ func (s *Service) sweep(ctx context.Context, opt Options, dry bool) (_ *Report, 
 			return nil, err
 		}
 		if err := w.stage(ctx, stageFeedback); err != nil {
+			return nil, err
+		}
+	}
+	if rep.Stage < stageVisitors {
+		if err := w.visitors(ctx); err != nil {
+			return nil, err
+		}
+		if err := w.stage(ctx, stageVisitors); err != nil {
 			return nil, err
 		}
 	}

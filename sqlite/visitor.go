@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vernhq/vern"
 )
@@ -155,4 +156,46 @@ func (s *store) DeleteVisitorLinks(ctx context.Context, personID string) (int, e
 		return 0, fmt.Errorf("delete visitor links: %w", err)
 	}
 	return int(n), nil
+}
+
+// FindIdleVisitors returns unlinked visitors whose newest choice is before
+// before, in id order; the (visitor_id, seq) index walks them in order.
+func (s *store) FindIdleVisitors(ctx context.Context, before time.Time, after string, limit int) ([]string, error) {
+	rows, err := s.readRows(ctx, `SELECT visitor_id FROM visitor_consents
+		WHERE visitor_id > ? AND visitor_id NOT IN (SELECT visitor_id FROM visitor_links)
+		GROUP BY visitor_id HAVING max(at) < ? ORDER BY visitor_id LIMIT ?`, after, formatTime(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find idle visitors: %w", translateErr(err))
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("find idle visitors: %w", translateErr(err))
+		}
+		out = append(out, id)
+	}
+	return out, translateErr(rows.Err())
+}
+
+// DeleteVisitorConsents deletes the choices of the listed visitors that
+// are still idle and unlinked.
+func (s *store) DeleteVisitorConsents(ctx context.Context, visitorIDs []string, before time.Time) (int, error) {
+	total := 0
+	for len(visitorIDs) > 0 {
+		chunk := visitorIDs[:min(len(visitorIDs), 500)]
+		visitorIDs = visitorIDs[len(chunk):]
+		in, args := inList(chunk)
+		args = append(args, formatTime(before))
+		res, err := s.execVar(ctx, `DELETE FROM visitor_consents WHERE visitor_id IN (
+			SELECT visitor_id FROM visitor_consents WHERE visitor_id IN `+in+`
+			AND visitor_id NOT IN (SELECT visitor_id FROM visitor_links)
+			GROUP BY visitor_id HAVING max(at) < ?)`, args...)
+		if err != nil {
+			return 0, fmt.Errorf("delete visitor consents: %w", translateErr(err))
+		}
+		total += affected(res)
+	}
+	return total, nil
 }

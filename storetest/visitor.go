@@ -153,6 +153,55 @@ func testVisitor(t *testing.T, open Opener) {
 		wantCode(t, err, vern.ENOTFOUND)
 	})
 
+	t.Run("IdleVisitors", func(t *testing.T) {
+		s := open(t)
+		// Visitors 1-3 chose at epoch+1..2s; visitor 4 chose later.
+		for n := 1; n <= 4; n++ {
+			for _, c := range newVisitorChain(n, 2) {
+				if n == 4 {
+					c.At = c.At.Add(time.Hour)
+				}
+				mustNoErr(t, s.AppendVisitorConsent(ctx(t), c))
+			}
+		}
+		p := NewSealedPerson(1)
+		mustNoErr(t, s.CreatePerson(ctx(t), p))
+		mustNoErr(t, s.LinkVisitor(ctx(t), &vern.VisitorLink{VisitorID: fmt.Sprintf("visitor-%012d", 2), PersonID: p.ID, Source: "request", At: epoch}))
+		cutoff := epoch.Add(time.Minute)
+		ids, err := s.FindIdleVisitors(ctx(t), cutoff, "", 10)
+		mustNoErr(t, err)
+		want := []string{fmt.Sprintf("visitor-%012d", 1), fmt.Sprintf("visitor-%012d", 3)}
+		if diff := cmp.Diff(want, ids); diff != "" {
+			t.Fatalf("FindIdleVisitors mismatch (-want +got):\n%s", diff)
+		}
+		page, err := s.FindIdleVisitors(ctx(t), cutoff, want[0], 10)
+		mustNoErr(t, err)
+		if diff := cmp.Diff(want[1:], page); diff != "" {
+			t.Fatalf("FindIdleVisitors after the first (-want +got):\n%s", diff)
+		}
+		// Visitor 3 chooses again, after the cutoff, before the delete: it is kept.
+		again := NewVisitorConsent(3, 2, newVisitorChain(3, 2)[1].Hash)
+		again.At = cutoff.Add(time.Minute)
+		again.Seal(2, newVisitorChain(3, 2)[1].Hash)
+		mustNoErr(t, s.AppendVisitorConsent(ctx(t), again))
+		var n int
+		mustNoErr(t, s.InTx(ctx(t), func(tx vern.Store) error {
+			var err error
+			n, err = tx.DeleteVisitorConsents(ctx(t), append(ids, fmt.Sprintf("visitor-%012d", 2)), cutoff)
+			return err
+		}))
+		if n != 2 {
+			t.Fatalf("DeleteVisitorConsents deleted %d choices, want visitor 1's 2", n)
+		}
+		for v, wantLen := range map[int]int{1: 0, 2: 2, 3: 3, 4: 2} {
+			got, err := s.FindVisitorConsents(ctx(t), fmt.Sprintf("visitor-%012d", v))
+			mustNoErr(t, err)
+			if len(got) != wantLen {
+				t.Errorf("visitor %d has %d choices, want %d", v, len(got), wantLen)
+			}
+		}
+	})
+
 	t.Run("ConcurrentAppendsInTx", func(t *testing.T) {
 		// Many visitors appending at once, each through InTx with a head
 		// read, as the cookie service does: every choice lands, every chain

@@ -131,9 +131,9 @@ func printRetentionReport(m *Main, rep *retention.Report, took time.Duration) {
 	if rep.DryRun {
 		what = "would erase"
 	}
-	fmt.Fprintf(m.Stdout, "\n%d people examined as of %s (policy %s): %s %d, held %d, skipped %s; %d interactions deleted, %d ledger events redacted, %d documents deleted, %d suppression entries, in %s\n",
+	fmt.Fprintf(m.Stdout, "\n%d people examined as of %s (policy %s): %s %d, held %d, skipped %s; %d interactions deleted, %d ledger events redacted, %d documents deleted, %d visitors' cookie choices deleted, %d suppression entries, in %s\n",
 		rep.Scanned, rep.AsOf.Format(time.RFC3339), rep.PolicyVersion, what, rep.Erased, rep.Held, skipped(rep.Skipped),
-		rep.Interactions, rep.Events, rep.Documents, rep.Suppressed, took.Round(time.Millisecond))
+		rep.Interactions, rep.Events, rep.Documents, rep.Visitors, rep.Suppressed, took.Round(time.Millisecond))
 	if rep.RunID != "" {
 		resumed := ""
 		if rep.Resumed {
@@ -161,7 +161,11 @@ func records(r *retention.RuleReport) string {
 	default:
 		return "-"
 	}
-	return fmt.Sprintf("%d %s of %d people", r.Records, noun, r.People)
+	out := fmt.Sprintf("%d %s of %d people", r.Records, noun, r.People)
+	if r.Visitors > 0 {
+		out += fmt.Sprintf("; %d visitors' cookie choices", r.Visitors)
+	}
+	return out
 }
 
 func skipped(m map[string]int) string {
