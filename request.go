@@ -112,6 +112,9 @@ type Request struct {
 	// Resolution is the answer given on completion or the reason for a
 	// rejection.
 	Resolution string `json:"resolution,omitempty"`
+	// Shredded is set when the person was erased after the request was
+	// closed: its email, details and answer were destroyed with them.
+	Shredded bool `json:"shredded,omitempty"`
 	// Result is what fulfilment did: what was erased, what was kept and
 	// why, which recipients were notified.
 	Result *RequestResult `json:"result,omitempty"`
@@ -274,6 +277,11 @@ type RequestStore interface {
 	// done in the same transaction as its effect, this is what keeps a
 	// resumed request from doing a step twice.
 	MarkRequestStep(ctx context.Context, requestID, step string, at time.Time, result []byte) error
+	// ShredRequestsOfPeople destroys the key, sealed content and email
+	// index of the people's closed requests other than exceptID, keeping
+	// their kind, status, dates and history as the record that they were
+	// answered, and returns how many it shredded.
+	ShredRequestsOfPeople(ctx context.Context, personIDs []string, exceptID string) (int, error)
 	// FindRequestSteps returns the steps done, keyed by step name, with
 	// their results.
 	FindRequestSteps(ctx context.Context, requestID string) (map[string][]byte, error)

@@ -31,6 +31,10 @@ func (s *Service) EraseMany(ctx context.Context, tx vern.Store, ids []string, em
 	if out.People, out.Interactions, out.Events, err = tx.ErasePeople(ctx, ids, s.clock.Now()); err != nil {
 		return nil, fmt.Errorf("erase people: %w", err)
 	}
+	// Their closed requests keep only the record that they were answered.
+	if _, err := tx.ShredRequestsOfPeople(ctx, ids, ""); err != nil {
+		return nil, err
+	}
 	hexes := make([]string, 0, len(emailIndexes))
 	for _, idx := range emailIndexes {
 		if len(idx) > 0 {

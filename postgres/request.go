@@ -231,3 +231,17 @@ func requestNotFound(err error) error {
 	}
 	return err
 }
+
+// ShredRequestsOfPeople destroys the sealed content of the people's
+// closed requests but exceptID.
+func (s *store) ShredRequestsOfPeople(ctx context.Context, personIDs []string, exceptID string) (int, error) {
+	if len(personIDs) == 0 {
+		return 0, nil
+	}
+	res, err := s.q.ExecContext(ctx, `UPDATE requests SET wrapped_key = NULL, sealed = NULL, email_index = NULL
+		WHERE person_id = ANY($1) AND id <> $2 AND status IN ('completed', 'rejected') AND wrapped_key IS NOT NULL`, personIDs, exceptID)
+	if err != nil {
+		return 0, fmt.Errorf("shred requests: %w", translateErr(err))
+	}
+	return affected(res), nil
+}

@@ -33,10 +33,23 @@ func TestErasure(t *testing.T) {
 			Evidence: consent.Evidence{Source: vern.ChannelWebForm, UserAgent: "Browser/1", IP: "192.0.2.10", PageURL: "https://example.test/nyhetsbrev"}}); err != nil {
 			t.Fatal(err)
 		}
+		earlier := f.process(t, f.submitVerified(t, request.Input{Kind: vern.RequestComplaint, Email: "kari@example.test",
+			Details: vern.RequestDetails{Message: "Jeg fikk e-post etter at jeg meldte meg av"}}).ID)
+		if _, err := f.svc.Complete(ctx, "token:staff", earlier.ID, "Beklager, rettet."); err != nil {
+			t.Fatal(err)
+		}
 		r := f.submitVerified(t, request.Input{Kind: vern.RequestErasure, Email: "kari@example.test", Language: "en"})
 		r = f.process(t, r.ID)
-		if r.Status != vern.StatusCompleted || r.Result == nil || len(r.Result.Erased) == 0 || len(r.Result.Kept) != 0 {
+		if r.Status != vern.StatusCompleted || r.Result == nil || len(r.Result.Erased) == 0 || len(r.Result.Kept) != 0 || r.Email != "kari@example.test" {
 			t.Fatalf("request = %+v", r)
+		}
+		// The earlier request keeps only the record that it was answered.
+		old, err := f.svc.Get(ctx, earlier.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !old.Shredded || old.Email != "" || old.Details.Message != "" || old.Resolution != "" || old.Status != vern.StatusCompleted {
+			t.Fatalf("earlier request after erasure = %+v", old)
 		}
 		if _, err := f.people.FindByID(ctx, p.ID); vern.ErrorCode(err) != vern.ENOTFOUND {
 			t.Fatalf("erased person still found: %v", err)

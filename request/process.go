@@ -236,6 +236,11 @@ func (s *Service) erase(ctx context.Context, r *vern.Request) error {
 			if err := tx.AddStats(ctx, statCells(e)); err != nil {
 				return err
 			}
+			// Their earlier requests keep only the record that they were
+			// answered; this one is answered by email first.
+			if _, err := tx.ShredRequestsOfPeople(ctx, []string{r.PersonID}, r.ID); err != nil {
+				return err
+			}
 			res := vern.RequestResult{Erased: erasedList(e.Interactions, e.Events)}
 			b, err := json.Marshal(res)
 			if err != nil {

@@ -464,6 +464,13 @@ func (s *Service) seal(r *vern.Request, wrapped []byte) (*vern.SealedRequest, er
 
 // open returns the request stored as sr.
 func (s *Service) open(sr *vern.SealedRequest) (*vern.Request, error) {
+	if sr.WrappedKey == nil {
+		// Shredded with its person: the record of the request stays.
+		return &vern.Request{ID: sr.ID, Kind: sr.Kind, Status: sr.Status, PersonID: sr.PersonID, Language: sr.Language,
+			Channel: sr.Channel, Verification: sr.Verification, VerifiedAt: sr.VerifiedAt, ReceivedAt: sr.ReceivedAt,
+			FirstDueOn: sr.FirstDueOn, DueOn: sr.DueOn, ExtendedAt: sr.ExtendedAt, ClosedAt: sr.ClosedAt,
+			RemindedOn: sr.RemindedOn, CreatedAt: sr.CreatedAt, UpdatedAt: sr.UpdatedAt, Shredded: true}, nil
+	}
 	dk, err := s.keys.Unwrap(sr.WrappedKey, sr.ID)
 	if err != nil {
 		return nil, fmt.Errorf("key of request %s: %w", sr.ID, err)

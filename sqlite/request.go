@@ -253,3 +253,22 @@ func requestNotFound(err error) error {
 	}
 	return err
 }
+
+// ShredRequestsOfPeople destroys the sealed content of the people's
+// closed requests but exceptID.
+func (s *store) ShredRequestsOfPeople(ctx context.Context, personIDs []string, exceptID string) (int, error) {
+	total := 0
+	for len(personIDs) > 0 {
+		chunk := personIDs[:min(len(personIDs), 500)]
+		personIDs = personIDs[len(chunk):]
+		in, args := inList(chunk)
+		res, err := s.execVar(ctx, `UPDATE requests SET wrapped_key = NULL, sealed = NULL, email_index = NULL
+			WHERE person_id IN `+in+` AND id <> ? AND status IN ('completed', 'rejected') AND wrapped_key IS NOT NULL`,
+			append(args, exceptID)...)
+		if err != nil {
+			return 0, fmt.Errorf("shred requests: %w", translateErr(err))
+		}
+		total += affected(res)
+	}
+	return total, nil
+}
