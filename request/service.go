@@ -95,7 +95,8 @@ type Config struct {
 	// Trail records access to personal data; nil records nothing.
 	Trail Trail
 	// Client sends direct transfers (Art. 20(2)); nil uses a client with
-	// a 30-second timeout that does not follow redirects.
+	// a 30-second timeout that follows no redirects and dials only public
+	// addresses.
 	Client *http.Client
 	// BaseURL is the public address of this Vern, for links in emails.
 	BaseURL string
@@ -110,8 +111,7 @@ func New(c Config) *Service {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 	if c.Client == nil {
-		c.Client = &http.Client{Timeout: 30 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		c.Client = transferClient()
 	}
 	return &Service{store: c.Store, keys: c.Keys, people: c.People, ledger: c.Ledger, policy: c.Policy,
 		clock: c.Clock, log: c.Log, dispatch: c.Dispatch, notify: c.Notify, trail: c.Trail,
