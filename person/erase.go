@@ -26,21 +26,8 @@ type Erasure struct {
 //
 // Returns ENOTFOUND for an unknown or already erased person.
 func (s *Service) Erase(ctx context.Context, id string, also ...func(tx vern.Store, e *Erasure) error) (*Erasure, error) {
-	var out *Erasure
-	err := s.store.InTx(ctx, func(tx vern.Store) error {
-		out = nil
-		sp, err := tx.FindPersonByIDForUpdate(ctx, id)
-		if err != nil {
-			return notFound(err)
-		}
-		p, err := s.openWith(ctx, tx, sp)
-		if err != nil {
-			return err
-		}
-		e := &Erasure{Person: p, EmailIndex: sp.EmailIndex}
-		if e.Interactions, err = tx.DeleteInteractions(ctx, id); err != nil {
-			return err
-		}
+	out, err := s.remove(ctx, "erase person", id, also, func(tx vern.Store, sp *vern.SealedPerson, e *Erasure) error {
+		var err error
 		if e.Events, err = tx.RedactConsentEvents(ctx, id); err != nil {
 			return err
 		}
@@ -55,22 +42,10 @@ func (s *Service) Erase(ctx context.Context, id string, also ...func(tx vern.Sto
 			return err
 		}
 		// Decision caches forget the person on every node.
-		if err := tx.NotifyChange(ctx, vern.TopicLedger, id); err != nil {
-			return err
-		}
-		for _, fn := range also {
-			if err := fn(tx, e); err != nil {
-				return err
-			}
-		}
-		out = e
-		return nil
+		return tx.NotifyChange(ctx, vern.TopicLedger, id)
 	})
 	if err != nil {
-		if vern.ErrorCode(err) == vern.ENOTFOUND {
-			return nil, err
-		}
-		return nil, fmt.Errorf("erase person: %w", err)
+		return nil, err
 	}
 	if len(out.EmailIndex) > 0 {
 		s.ids.drop(hex.EncodeToString(out.EmailIndex))
@@ -86,6 +61,30 @@ func (s *Service) Erase(ctx context.Context, id string, also ...func(tx vern.Sto
 //
 // Returns ENOTFOUND.
 func (s *Service) Hold(ctx context.Context, id, until string, also ...func(tx vern.Store, e *Erasure) error) (*Erasure, error) {
+	return s.remove(ctx, "hold person", id, also, func(tx vern.Store, sp *vern.SealedPerson, e *Erasure) error {
+		if p := e.Person; p.Phone != "" {
+			dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
+			if err != nil {
+				return fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
+			}
+			pd := vern.PersonalData{FirstName: p.FirstName, LastName: p.LastName, Email: p.Email}
+			if sp.Sealed, err = sealPersonal(dk, sp.ID, pd); err != nil {
+				return err
+			}
+			sp.UpdatedAt = s.clock.Now()
+			if err := tx.UpdatePerson(ctx, sp); err != nil {
+				return err
+			}
+		}
+		return tx.SetPersonHold(ctx, id, until)
+	})
+}
+
+// remove runs what Erase and Hold share, in one transaction: it locks and
+// opens the person, deletes their interactions, runs body, then each also
+// function. Returns ENOTFOUND for an unknown or erased person.
+func (s *Service) remove(ctx context.Context, op, id string, also []func(vern.Store, *Erasure) error,
+	body func(tx vern.Store, sp *vern.SealedPerson, e *Erasure) error) (*Erasure, error) {
 	var out *Erasure
 	err := s.store.InTx(ctx, func(tx vern.Store) error {
 		out = nil
@@ -101,21 +100,7 @@ func (s *Service) Hold(ctx context.Context, id, until string, also ...func(tx ve
 		if e.Interactions, err = tx.DeleteInteractions(ctx, id); err != nil {
 			return err
 		}
-		if p.Phone != "" {
-			dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
-			if err != nil {
-				return fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
-			}
-			pd := vern.PersonalData{FirstName: p.FirstName, LastName: p.LastName, Email: p.Email}
-			if sp.Sealed, err = sealPersonal(dk, sp.ID, pd); err != nil {
-				return err
-			}
-			sp.UpdatedAt = s.clock.Now()
-			if err := tx.UpdatePerson(ctx, sp); err != nil {
-				return err
-			}
-		}
-		if err := tx.SetPersonHold(ctx, id, until); err != nil {
+		if err := body(tx, sp, e); err != nil {
 			return err
 		}
 		for _, fn := range also {
@@ -130,7 +115,7 @@ func (s *Service) Hold(ctx context.Context, id, until string, also ...func(tx ve
 		if vern.ErrorCode(err) == vern.ENOTFOUND {
 			return nil, err
 		}
-		return nil, fmt.Errorf("hold person: %w", err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return out, nil
 }
