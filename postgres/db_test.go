@@ -16,6 +16,7 @@ import (
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) vern.Store { return testdb.Postgres(t) })
+	storetest.RunNodes(t, func(t *testing.T) (vern.Store, vern.Store) { return testdb.PostgresNodes(t) })
 }
 
 // TestMigrationNames keeps the two backends' schemas in step: every

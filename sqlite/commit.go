@@ -151,6 +151,10 @@ func (db *DB) tryGroup(group []*txRequest, results []error, savepoints bool) boo
 		_ = tx.Rollback()
 		return finish(nil)
 	}
+	if err := db.logChanges(txs, changes); err != nil {
+		_ = tx.Rollback()
+		return finish(err)
+	}
 	if err := tx.Commit(); err != nil {
 		return finish(fmt.Errorf("commit: %w", translateErr(err)))
 	}

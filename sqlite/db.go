@@ -88,6 +88,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		path: path, writer: writer, reader: reader,
 		readStmts: newStmtCache(reader), writeStmts: newStmtCache(writer),
 		txQueue: make(chan *txRequest, maxGroup), committed: make(chan struct{}),
+		feed: feed{origin: newOrigin(), keep: keepChanges, pruneAt: pruneEvery},
 	}
 	db.store = store{r: reader, w: writer, db: db}
 	if err := db.startCheckpointer(); err != nil {
@@ -164,6 +165,7 @@ func (db *DB) Close() error {
 		close(db.txQueue)
 		db.mu.Unlock()
 		<-db.committed
+		db.stopFeed()
 		db.stopCheckpointer()
 		db.readStmts.close()
 		db.writeStmts.close()

@@ -11,6 +11,7 @@ import (
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) vern.Store { return testdb.SQLite(t) })
+	storetest.RunNodes(t, func(t *testing.T) (vern.Store, vern.Store) { return testdb.SQLiteNodes(t) })
 }
 
 func TestCloseTwice(t *testing.T) {

@@ -42,6 +42,16 @@ func Run(t *testing.T, open Opener) {
 	t.Run("ConcurrentTx", func(t *testing.T) { testConcurrentTx(t, open) })
 }
 
+// Nodes returns two stores on one fresh database, as two nodes (on SQLite,
+// two processes) sharing it would see it.
+type Nodes func(t *testing.T) (a, b vern.Store)
+
+// RunNodes runs the behaviours that span nodes against the stores that
+// nodes returns.
+func RunNodes(t *testing.T, nodes Nodes) {
+	t.Run("ChangeFeedAcrossNodes", func(t *testing.T) { testChangeFeedAcrossNodes(t, nodes) })
+}
+
 // epoch is a fixed, sub-second time, so the suite also checks that stores
 // keep time to the microsecond.
 var epoch = time.Date(2026, 3, 14, 9, 26, 53, 589793000, time.UTC)

@@ -87,6 +87,40 @@ func PostgresSchemaURL(tb testing.TB) string {
 	return pu.String()
 }
 
+// SQLiteNodes opens two handles on one new SQLite file, as two processes
+// sharing it would (a server and a CLI command), closed at cleanup.
+func SQLiteNodes(tb testing.TB) (*sqlite.DB, *sqlite.DB) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "vern.db")
+	open := func() *sqlite.DB {
+		db, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		return db
+	}
+	a := open()
+	return a, open()
+}
+
+// PostgresNodes opens two stores on one fresh schema, as two nodes sharing
+// a database would, closed (and the schema dropped) at cleanup.
+func PostgresNodes(tb testing.TB) (*postgres.DB, *postgres.DB) {
+	tb.Helper()
+	u := PostgresSchemaURL(tb)
+	open := func() *postgres.DB {
+		db, err := postgres.Open(context.Background(), u)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		return db
+	}
+	a := open()
+	return a, open()
+}
+
 // Postgres opens a store on a fresh schema, closed and dropped at cleanup.
 func Postgres(tb testing.TB) *postgres.DB {
 	tb.Helper()
@@ -102,6 +136,13 @@ func Postgres(tb testing.TB) *postgres.DB {
 func Each(t *testing.T, f func(t *testing.T, s vern.Store)) {
 	t.Run("sqlite", func(t *testing.T) { f(t, SQLite(t)) })
 	t.Run("postgres", func(t *testing.T) { f(t, Postgres(t)) })
+}
+
+// EachNodes runs f once per backend, as subtests "sqlite" and "postgres",
+// with two stores on one database: two nodes, or on SQLite two processes.
+func EachNodes(t *testing.T, f func(t *testing.T, a, b vern.Store)) {
+	t.Run("sqlite", func(t *testing.T) { a, b := SQLiteNodes(t); f(t, a, b) })
+	t.Run("postgres", func(t *testing.T) { a, b := PostgresNodes(t); f(t, a, b) })
 }
 
 // IsPostgres reports whether s is a PostgreSQL store.

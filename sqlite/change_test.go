@@ -1,0 +1,97 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vernhq/vern"
+)
+
+// TestChangeLogIsPrunedAndLossIsReported fills the change log past what
+// the writers keep, checks it stays bounded, and checks that a reader whose
+// position was pruned away is told so instead of silently missing changes.
+func TestChangeLogIsPrunedAndLossIsReported(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "vern.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.feed.keep, db.feed.pruneAt = 10, 5
+
+	for i := range 40 {
+		err := db.InTx(ctx, func(tx vern.Store) error {
+			return tx.NotifyChange(ctx, "vern_test", fmt.Sprint(i))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rows, newest int64
+	if err := db.reader.QueryRow(`SELECT count(*), max(seq) FROM change_log`).Scan(&rows, &newest); err != nil {
+		t.Fatal(err)
+	}
+	if newest != 40 || rows > db.feed.keep+int64(db.feed.pruneAt) {
+		t.Fatalf("change log holds %d rows up to seq %d; want seq 40 and at most %d rows", rows, newest, db.feed.keep+int64(db.feed.pruneAt))
+	}
+
+	// A reader that last saw seq 35 is fine; one that last saw seq 1 lost
+	// changes to pruning.
+	next, _, err := db.readChanges(ctx, 35)
+	if err != nil || next != 40 {
+		t.Fatalf("read from 35 = %d, %v; want 40", next, err)
+	}
+	if _, _, err := db.readChanges(ctx, 1); !errors.Is(err, errChangesLost) {
+		t.Fatalf("read from 1 = %v, want errChangesLost", err)
+	}
+}
+
+// TestListenerHearsOfAFailedPoll checks that a failed poll ends every
+// listener with the error, which is what makes their caches start over,
+// and that listening again starts a new poller that hears the other
+// process.
+func TestListenerHearsOfAFailedPoll(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "vern.db")
+	a, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+
+	listen := func() (<-chan error, <-chan string) {
+		stopped, heard, ready := make(chan error, 1), make(chan string, 8), make(chan struct{})
+		go func() {
+			stopped <- a.ListenChanges(ctx, "vern_test", func() { close(ready) }, func(k string) { heard <- k })
+		}()
+		<-ready
+		return stopped, heard
+	}
+	stopped, _ := listen()
+	a.failListeners(ctx, errChangesLost) // as the poller does when a read fails
+	if err := <-stopped; !errors.Is(err, errChangesLost) {
+		t.Fatalf("listener ended with %v, want errChangesLost", err)
+	}
+
+	_, heard := listen()
+	if err := b.NotifyChange(ctx, "vern_test", "after"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case k := <-heard:
+		if k != "after" {
+			t.Fatalf("heard %q, want after", k)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the new poller did not hear the other process")
+	}
+}
