@@ -12,6 +12,9 @@ const (
 	// TopicPeople carries the hex blind index of an email that no longer
 	// leads to the person it led to (rectified or erased).
 	TopicPeople = "vern_people"
+	// TopicPerson carries a person id whenever their stored record changed
+	// (rectified, purposes added, held, erased).
+	TopicPerson = "vern_person"
 )
 
 // ChangeFeed tells every node of the changes any node commits, so that

@@ -26,14 +26,14 @@ func (s *Service) DecidePeople(ctx context.Context, purpose string, ids []string
 	states := make(map[string]State, len(ids))
 	missing := make([]string, 0, len(ids))
 	for _, id := range ids {
-		if st, ok := s.cache.get(id); ok {
+		if st, ok := s.cache.Get(id); ok {
 			states[id] = st
 		} else {
 			missing = append(missing, id)
 		}
 	}
 	if len(missing) > 0 {
-		seen := s.cache.invalidations.Load()
+		seen := s.cache.Version()
 		events, err := s.store.FindConsentEventsOfPeople(ctx, missing)
 		if err != nil {
 			return nil, nil, fmt.Errorf("find consent events: %w", err)
@@ -46,7 +46,7 @@ func (s *Service) DecidePeople(ctx context.Context, purpose string, ids []string
 			st := Fold(events[id])
 			st.Contracts = contracts[id]
 			states[id] = st
-			s.cache.put(id, st, seen)
+			s.cache.Put(id, st, seen)
 		}
 	}
 	return s.decideStates(p, purpose, ids, states)

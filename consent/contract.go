@@ -54,7 +54,7 @@ func (s *Service) AddContract(ctx context.Context, in ContractInput) (*vern.Cont
 	if err != nil {
 		return nil, fmt.Errorf("add contract: %w", err)
 	}
-	s.cache.drop(personID)
+	s.cache.Drop(personID)
 	return c, nil
 }
 
@@ -77,6 +77,6 @@ func (s *Service) EndContract(ctx context.Context, id string, at time.Time) (str
 	} else if err != nil {
 		return "", fmt.Errorf("end contract: %w", err)
 	}
-	s.cache.drop(personID)
+	s.cache.Drop(personID)
 	return personID, nil
 }

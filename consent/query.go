@@ -112,13 +112,13 @@ func (s *Service) DecideEmails(ctx context.Context, purpose string, emails []str
 		if id == "" {
 			continue
 		}
-		if st, ok := s.cache.get(id); ok {
+		if st, ok := s.cache.Get(id); ok {
 			states[id] = st
 		} else {
 			missing = append(missing, id)
 		}
 	}
-	seen := s.cache.invalidations.Load()
+	seen := s.cache.Version()
 	events, err := s.store.FindConsentEventsOfPeople(ctx, missing)
 	if err != nil {
 		return nil, fmt.Errorf("find consent events: %w", err)
@@ -131,7 +131,7 @@ func (s *Service) DecideEmails(ctx context.Context, purpose string, emails []str
 		st := Fold(events[id])
 		st.Contracts = contracts[id]
 		states[id] = st
-		s.cache.put(id, st, seen)
+		s.cache.Put(id, st, seen)
 	}
 	now := s.clock.Now()
 	out := make([]Decision, len(emails))

@@ -56,12 +56,12 @@ type Service struct {
 	log      *slog.Logger
 	announce Announcer
 	trails   TrailVerifier
-	cache    stateCache
+	cache    *vern.Cache[State]
 }
 
 // New returns the ledger service. Call Run to enable the decision cache.
 func New(store vern.Store, people Resolver, pol PolicySource, signer Signer, clock vern.Clock) *Service {
-	return &Service{store: store, people: people, policy: pol, signer: signer, clock: clock}
+	return &Service{store: store, people: people, policy: pol, signer: signer, clock: clock, cache: vern.NewCache[State](maxCached)}
 }
 
 // SetLogger sets where Run reports a failing change feed.
@@ -244,7 +244,7 @@ func (s *Service) append(ctx context.Context, personID string, e *vern.ConsentEv
 		return nil, fmt.Errorf("append consent event: %w", err)
 	}
 	// This node reads its own write at once, whatever the feed's delay.
-	s.cache.drop(personID)
+	s.cache.Drop(personID)
 	return e, nil
 }
 

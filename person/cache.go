@@ -4,81 +4,62 @@ import (
 	"context"
 	"encoding/hex"
 	"log/slog"
-	"sync"
-	"sync/atomic"
+	"slices"
 
 	"github.com/vernhq/vern"
 )
 
-// maxCachedIDs bounds the email→id cache; past it the cache starts over.
-const maxCachedIDs = 1 << 20
+// Two caches spare the store the registry's hot reads. Both answer only
+// while the change feed listens (vern.Cache), and every node's writes drop
+// what they change.
+//
+// ids maps email blind indexes to person ids, so that bulk decisions over
+// a mailing list need no store read for people seen before. Only found
+// people are kept (a new person may appear at any moment); an email stops
+// leading to its person only by rectification or erasure, and both announce
+// the old index on vern.TopicPeople.
+//
+// records keeps people as stored, sealed, by id, with their organisation
+// (organisations are never changed once stored), so that finding a person
+// costs an unwrap and a decryption instead of a store read. Nothing is kept
+// in the clear: erasure destroys the wrapped key here as in the store.
+// Every write of a person's record announces their id on vern.TopicPerson.
+const (
+	maxCachedIDs     = 1 << 20
+	maxCachedRecords = 1 << 16
+)
 
-// idCache maps email blind indexes to person ids, so that bulk decisions
-// over a mailing list need no store read for people seen before. Only
-// found people are kept (a new person may appear at any moment); an email
-// stops leading to its person only by rectification or erasure, and both
-// announce the old index on the change feed, which drops the entry on
-// every node. Without a listening feed there is no cache.
-type idCache struct {
-	live          atomic.Bool
-	invalidations atomic.Uint64
-	mu            sync.RWMutex
-	ids           map[string]string
+// cachedPerson is a person as stored, with their organisation.
+type cachedPerson struct {
+	sealed *vern.SealedPerson
+	org    *vern.Organization
 }
 
-func (c *idCache) get(index string) (string, bool) {
-	if !c.live.Load() {
-		return "", false
-	}
-	c.mu.RLock()
-	id, ok := c.ids[index]
-	c.mu.RUnlock()
-	return id, ok
+func newCaches() (*vern.Cache[string], *vern.Cache[cachedPerson]) {
+	return vern.NewCache[string](maxCachedIDs), vern.NewCache[cachedPerson](maxCachedRecords)
 }
 
-func (c *idCache) put(index, id string, seen uint64) {
-	if !c.live.Load() {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.invalidations.Load() != seen {
-		return
-	}
-	if c.ids == nil || len(c.ids) >= maxCachedIDs {
-		c.ids = make(map[string]string)
-	}
-	c.ids[index] = id
-}
-
-func (c *idCache) drop(hexIndex string) {
-	index, err := hex.DecodeString(hexIndex)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.invalidations.Add(1)
-	if err != nil {
-		c.ids = nil // an unreadable announcement: forget everything
-		return
-	}
-	delete(c.ids, string(index))
-}
-
-func (c *idCache) reset(live bool) {
-	c.mu.Lock()
-	c.invalidations.Add(1)
-	c.ids = nil
-	c.live.Store(live)
-	c.mu.Unlock()
-}
-
-// Run keeps the email→id cache coherent with every node's rectifications
-// and erasures until ctx ends.
+// Run keeps the registry's caches coherent with every node's writes until
+// ctx ends.
 func (s *Service) Run(ctx context.Context, log *slog.Logger) {
-	vern.FollowChanges(ctx, s.store, vern.TopicPeople, s.ids.reset, s.ids.drop, func(err error) {
+	lost := func(err error) {
 		if log != nil {
 			log.Error("people change feed stopped; lookups read the store until it is back", "error", err.Error())
 		}
-	})
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.records.Follow(ctx, s.store, vern.TopicPerson, nil, lost)
+	}()
+	s.ids.Follow(ctx, s.store, vern.TopicPeople, decodeIndex, lost)
+	<-done
+}
+
+// decodeIndex turns an announced hex index into the ids cache's key.
+func decodeIndex(announced string) (string, bool) {
+	index, err := hex.DecodeString(announced)
+	return string(index), err == nil
 }
 
 // announceEmailGone tells every node that index no longer leads to its person.
@@ -87,4 +68,78 @@ func announceEmailGone(ctx context.Context, tx vern.Store, index []byte) error {
 		return nil
 	}
 	return tx.NotifyChange(ctx, vern.TopicPeople, hex.EncodeToString(index))
+}
+
+// announceChanged tells every node that the stored record of the person
+// with id changed.
+func announceChanged(ctx context.Context, tx vern.Store, id string) error {
+	return tx.NotifyChange(ctx, vern.TopicPerson, id)
+}
+
+// cachedByID returns the person with id from the records cache.
+func (s *Service) cachedByID(id string) (*vern.Person, bool) {
+	c, ok := s.records.Get(id)
+	if !ok {
+		return nil, false
+	}
+	return s.openCached(c)
+}
+
+// cachedByIndex returns the person found under an email index from the
+// caches.
+func (s *Service) cachedByIndex(index []byte) (*vern.Person, bool) {
+	id, ok := s.ids.Get(string(index))
+	if !ok {
+		return nil, false
+	}
+	c, ok := s.records.Get(id)
+	if !ok || string(c.sealed.EmailIndex) != string(index) {
+		return nil, false
+	}
+	return s.openCached(c)
+}
+
+// openCached decrypts a cached person. The person returned is the
+// caller's own: nothing in it is shared with the cache.
+func (s *Service) openCached(c cachedPerson) (*vern.Person, bool) {
+	p, err := s.decrypt(c.sealed)
+	if err != nil {
+		return nil, false // the store read that follows reports it
+	}
+	p.Purposes = slices.Clone(p.Purposes)
+	if c.org != nil {
+		org := *c.org
+		p.Organization = &org
+	}
+	return p, true
+}
+
+// cacheVersions are the caches' versions taken before a store read.
+type cacheVersions struct{ ids, records uint64 }
+
+func (s *Service) cacheVersions() cacheVersions {
+	return cacheVersions{ids: s.ids.Version(), records: s.records.Version()}
+}
+
+// remember caches a person read from the store with versions taken before
+// the read.
+func (s *Service) remember(sp *vern.SealedPerson, org *vern.Organization, v cacheVersions) {
+	if len(sp.EmailIndex) > 0 {
+		s.ids.Put(string(sp.EmailIndex), sp.ID, v.ids)
+	}
+	s.records.Put(sp.ID, cachedPerson{sealed: sp, org: org}, v.records)
+}
+
+// forget drops a person from this node's caches at once, after a commit
+// that changed them: the change feed does the same on every node, but a
+// PostgreSQL notification reaches even the writing node a moment later.
+func (s *Service) forget(id string, indexes ...[]byte) {
+	if id != "" {
+		s.records.Drop(id)
+	}
+	for _, index := range indexes {
+		if len(index) > 0 {
+			s.ids.Drop(string(index))
+		}
+	}
 }

@@ -2,7 +2,6 @@ package person
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/vernhq/vern"
@@ -47,9 +46,7 @@ func (s *Service) Erase(ctx context.Context, id string, also ...func(tx vern.Sto
 	if err != nil {
 		return nil, err
 	}
-	if len(out.EmailIndex) > 0 {
-		s.ids.drop(hex.EncodeToString(out.EmailIndex))
-	}
+	s.forget(id, out.EmailIndex)
 	return out, nil
 }
 
@@ -61,7 +58,7 @@ func (s *Service) Erase(ctx context.Context, id string, also ...func(tx vern.Sto
 //
 // Returns ENOTFOUND.
 func (s *Service) Hold(ctx context.Context, id, until string, also ...func(tx vern.Store, e *Erasure) error) (*Erasure, error) {
-	return s.remove(ctx, "hold person", id, also, func(tx vern.Store, sp *vern.SealedPerson, e *Erasure) error {
+	out, err := s.remove(ctx, "hold person", id, also, func(tx vern.Store, sp *vern.SealedPerson, e *Erasure) error {
 		if p := e.Person; p.Phone != "" {
 			dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
 			if err != nil {
@@ -78,6 +75,11 @@ func (s *Service) Hold(ctx context.Context, id, until string, also ...func(tx ve
 		}
 		return tx.SetPersonHold(ctx, id, until)
 	})
+	if err != nil {
+		return nil, err
+	}
+	s.forget(id)
+	return out, nil
 }
 
 // remove runs what Erase and Hold share, in one transaction: it locks and
@@ -101,6 +103,9 @@ func (s *Service) remove(ctx context.Context, op, id string, also []func(vern.St
 			return err
 		}
 		if err := body(tx, sp, e); err != nil {
+			return err
+		}
+		if err := announceChanged(ctx, tx, id); err != nil {
 			return err
 		}
 		for _, fn := range also {

@@ -44,12 +44,19 @@ func (s *Service) EraseMany(ctx context.Context, tx vern.Store, ids []string, em
 	if err := tx.NotifyChanges(ctx, vern.TopicPeople, hexes); err != nil {
 		return nil, err
 	}
-	// Decision caches forget the people on every node.
+	// Decision and record caches forget the people on every node.
 	if err := tx.NotifyChanges(ctx, vern.TopicLedger, ids); err != nil {
 		return nil, err
 	}
-	for _, h := range hexes {
-		s.ids.drop(h)
+	if err := tx.NotifyChanges(ctx, vern.TopicPerson, ids); err != nil {
+		return nil, err
 	}
+	// This node forgets them at once, even before tx commits: a read that
+	// fills a cache meanwhile finds them still there, and the announcements
+	// drop that again at the commit.
+	for _, id := range ids {
+		s.forget(id)
+	}
+	s.forget("", emailIndexes...)
 	return &out, nil
 }

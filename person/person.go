@@ -19,14 +19,17 @@ type Service struct {
 	store vern.Store
 	keys  *keyring.Keyring
 	clock vern.Clock
-	ids   idCache
+	// ids and records are the lookup caches (cache.go).
+	ids     *vern.Cache[string]
+	records *vern.Cache[cachedPerson]
 	// validPurpose, when set, reports whether a purpose key is known.
 	validPurpose func(key string) bool
 }
 
 // New returns a registry over store, sealing with keys and timed by clock.
 func New(store vern.Store, keys *keyring.Keyring, clock vern.Clock) *Service {
-	return &Service{store: store, keys: keys, clock: clock}
+	ids, records := newCaches()
+	return &Service{store: store, keys: keys, clock: clock, ids: ids, records: records}
 }
 
 // SetPurposes makes the registry refuse purposes that valid does not know,
@@ -100,6 +103,7 @@ func (s *Service) Create(ctx context.Context, in vern.PersonInput) (p *vern.Pers
 		return nil, false, fmt.Errorf("create person: %w", err)
 	}
 	if existing != nil {
+		s.forget(existing.ID) // its purposes may have grown
 		p, err := s.open(ctx, existing)
 		return p, false, err
 	}
@@ -114,7 +118,10 @@ func (s *Service) addPurposes(ctx context.Context, tx vern.Store, sp *vern.Seale
 		return nil
 	}
 	sp.Purposes, sp.UpdatedAt = merged, now
-	return tx.UpdatePerson(ctx, sp)
+	if err := tx.UpdatePerson(ctx, sp); err != nil {
+		return err
+	}
+	return announceChanged(ctx, tx, sp.ID)
 }
 
 // seal builds the stored form of a normalised input with a new data key.
@@ -137,11 +144,15 @@ func (s *Service) seal(n *input, index []byte, now time.Time) (*vern.SealedPerso
 
 // FindByID returns the person with id. Returns ENOTFOUND.
 func (s *Service) FindByID(ctx context.Context, id string) (*vern.Person, error) {
+	if p, ok := s.cachedByID(id); ok {
+		return p, nil
+	}
+	v := s.cacheVersions()
 	sp, err := s.store.FindPersonByID(ctx, id)
 	if err != nil {
 		return nil, notFound(err)
 	}
-	return s.open(ctx, sp)
+	return s.openAndRemember(ctx, sp, v)
 }
 
 // FindByEmail returns the person with the given email, matched after
@@ -151,15 +162,32 @@ func (s *Service) FindByEmail(ctx context.Context, email string) (*vern.Person, 
 	if ferr != nil {
 		return nil, vern.Invalid(*ferr)
 	}
-	return s.findByIndex(ctx, s.EmailIndex(norm))
-}
-
-func (s *Service) findByIndex(ctx context.Context, index []byte) (*vern.Person, error) {
+	index := s.EmailIndex(norm)
+	if p, ok := s.cachedByIndex(index); ok {
+		return p, nil
+	}
+	v := s.cacheVersions()
 	sp, err := s.store.FindPersonByEmailIndex(ctx, index)
 	if err != nil {
 		return nil, notFound(err)
 	}
-	return s.open(ctx, sp)
+	return s.openAndRemember(ctx, sp, v)
+}
+
+// openAndRemember opens a person read from the store and caches them with
+// the cache versions taken before the read.
+func (s *Service) openAndRemember(ctx context.Context, sp *vern.SealedPerson, v cacheVersions) (*vern.Person, error) {
+	p, err := s.open(ctx, sp)
+	if err != nil {
+		return nil, err
+	}
+	var org *vern.Organization
+	if p.Organization != nil {
+		o := *p.Organization
+		org = &o
+	}
+	s.remember(sp, org, v)
+	return p, nil
 }
 
 // open decrypts a stored person and attaches their organisation.
@@ -169,6 +197,20 @@ func (s *Service) open(ctx context.Context, sp *vern.SealedPerson) (*vern.Person
 
 // openWith is open reading the organisation through store (a transaction).
 func (s *Service) openWith(ctx context.Context, store vern.Store, sp *vern.SealedPerson) (*vern.Person, error) {
+	p, err := s.decrypt(sp)
+	if err != nil {
+		return nil, err
+	}
+	if sp.OrganizationID != "" {
+		if p.Organization, err = store.FindOrganizationByID(ctx, sp.OrganizationID); err != nil {
+			return nil, fmt.Errorf("find organization of %s: %w", sp.ID, err)
+		}
+	}
+	return p, nil
+}
+
+// decrypt opens a stored person's sealed fields with their data key.
+func (s *Service) decrypt(sp *vern.SealedPerson) (*vern.Person, error) {
 	dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
 	if err != nil {
 		return nil, fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
@@ -177,17 +219,11 @@ func (s *Service) openWith(ctx context.Context, store vern.Store, sp *vern.Seale
 	if err != nil {
 		return nil, err
 	}
-	p := &vern.Person{
+	return &vern.Person{
 		ID: sp.ID, FirstName: pd.FirstName, LastName: pd.LastName, Email: pd.Email, Phone: pd.Phone,
 		Language: sp.Language, Source: vern.Source{Channel: sp.SourceChannel, Reference: sp.SourceRef},
 		Purposes: sp.Purposes, HeldUntil: sp.HeldUntil, CreatedAt: sp.CreatedAt, UpdatedAt: sp.UpdatedAt,
-	}
-	if sp.OrganizationID != "" {
-		if p.Organization, err = store.FindOrganizationByID(ctx, sp.OrganizationID); err != nil {
-			return nil, fmt.Errorf("find organization of %s: %w", sp.ID, err)
-		}
-	}
-	return p, nil
+	}, nil
 }
 
 // personAAD binds a sealed record to its person, so that a sealed blob
@@ -230,20 +266,23 @@ func (s *Service) PersonIDByEmail(ctx context.Context, email string) (string, er
 		return "", vern.Invalid(*ferr)
 	}
 	index := s.EmailIndex(norm)
-	if id, ok := s.ids.get(string(index)); ok {
+	if id, ok := s.ids.Get(string(index)); ok {
 		return id, nil
 	}
-	seen := s.ids.invalidations.Load()
+	seen := s.ids.Version()
 	sp, err := s.store.FindPersonByEmailIndex(ctx, index)
 	if err != nil {
 		return "", notFound(err)
 	}
-	s.ids.put(string(index), sp.ID, seen)
+	s.ids.Put(string(index), sp.ID, seen)
 	return sp.ID, nil
 }
 
 // PersonExists returns ENOTFOUND when there is no person with id.
 func (s *Service) PersonExists(ctx context.Context, id string) error {
+	if _, ok := s.records.Get(id); ok {
+		return nil
+	}
 	if _, err := s.store.FindPersonByID(ctx, id); err != nil {
 		return notFound(err)
 	}
@@ -264,7 +303,7 @@ func (s *Service) PersonIDsByEmails(ctx context.Context, emails []string) ([]str
 		}
 		idx := s.EmailIndex(norm)
 		keys[i] = string(idx)
-		if id, ok := s.ids.get(keys[i]); ok {
+		if id, ok := s.ids.Get(keys[i]); ok {
 			out[i] = id
 			continue
 		}
@@ -273,13 +312,13 @@ func (s *Service) PersonIDsByEmails(ctx context.Context, emails []string) ([]str
 	if len(indexes) == 0 {
 		return out, nil
 	}
-	seen := s.ids.invalidations.Load()
+	seen := s.ids.Version()
 	found, err := s.store.FindPersonIDsByEmailIndex(ctx, indexes)
 	if err != nil {
 		return nil, fmt.Errorf("find people by email: %w", err)
 	}
 	for k, id := range found {
-		s.ids.put(k, id, seen)
+		s.ids.Put(k, id, seen)
 	}
 	for i, k := range keys {
 		if k != "" && out[i] == "" {

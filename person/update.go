@@ -2,7 +2,6 @@ package person
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"slices"
 
@@ -90,6 +89,9 @@ func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate, 
 		if err := tx.UpdatePerson(ctx, sp); err != nil {
 			return err
 		}
+		if err := announceChanged(ctx, tx, sp.ID); err != nil {
+			return err
+		}
 		n.Source = cur.Source
 		out = n.person(sp, org)
 		for _, fn := range also {
@@ -101,10 +103,12 @@ func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate, 
 	})
 	switch vern.ErrorCode(err) {
 	case "":
-		// This node drops the old email at once; other nodes when the
-		// announcement reaches them.
-		if string(oldIndexOut) != string(newIndexOut) && len(oldIndexOut) > 0 {
-			s.ids.drop(hex.EncodeToString(oldIndexOut))
+		// This node forgets the old record at once; other nodes when the
+		// announcements reach them.
+		if string(oldIndexOut) != string(newIndexOut) {
+			s.forget(id, oldIndexOut)
+		} else {
+			s.forget(id)
 		}
 		return out, nil
 	case vern.ECONFLICT:

@@ -118,7 +118,7 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 	go refreshPolicy(bg, app)
 	app.Consent.SetLogger(app.Log)
 	go app.Consent.Run(bg)         // the decision cache, kept coherent by the store's change feed
-	go app.People.Run(bg, app.Log) // the email→id cache, likewise
+	go app.People.Run(bg, app.Log) // the registry's lookup caches, likewise
 	go app.Webhooks.Run(bg)        // delivers the outbox to the configured webhooks
 	go app.Consent.RunCheckpoints(bg, time.Hour)
 	go func() { // finish mailings and notices a stop cut short
