@@ -42,11 +42,17 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("unexpected status %d %s", e.Code, http.StatusText(e.Code))
 }
 
-// newHTTPClient returns the *http.Client shared by a run's clients.
-func newHTTPClient(clients int, timeout time.Duration) *http.Client {
+// newHTTPClient returns the *http.Client shared by a run's clients: over
+// plain http the lean transport (transport.go), over https net/http's.
+// Neither uses a proxy: a proxy would add its own latency to every figure,
+// and one configured in the environment could carry the load elsewhere.
+func newHTTPClient(base *url.URL, clients int, timeout time.Duration) *http.Client {
+	if base.Scheme == "http" {
+		// The transport bounds each request by timeout itself; the
+		// Client's own Timeout would add a timer per request.
+		return &http.Client{Transport: newTransport(base.Host, timeout)}
+	}
 	t := &http.Transport{
-		// No proxy: a proxy would add its own latency to every figure, and
-		// one configured in the environment could carry the load elsewhere.
 		Proxy:       nil,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		// Every client keeps its connection alive between requests; the

@@ -145,7 +145,8 @@ func Run(ctx context.Context, cfg Config, mix []Weighted, prepare func(ctx conte
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	hc := newHTTPClient(cfg.Clients, cfg.Timeout)
+	base, _ := url.Parse(cfg.BaseURL) // Validate parsed it
+	hc := newHTTPClient(base, cfg.Clients, cfg.Timeout)
 	defer hc.CloseIdleConnections()
 	newClient := func(id int) *Client {
 		return &Client{hc: hc, base: strings.TrimRight(cfg.BaseURL, "/"), token: cfg.Token, id: id, clients: cfg.Clients, seed: cfg.Seed}
