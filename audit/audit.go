@@ -192,21 +192,26 @@ func New(store Store, clock vern.Clock, log *slog.Logger) *Recorder {
 func (r *Recorder) Record(a Access) {
 	at := r.clock.Now().Truncate(time.Microsecond) // PostgreSQL keeps microseconds; the hash covers the time
 	rec := &vern.AccessRecord{
-		ID: vern.NewID("acc", at), PersonID: a.PersonID, Actor: a.Actor, Action: a.Action,
+		PersonID: a.PersonID, Actor: a.Actor, Action: a.Action,
 		Operation: a.Operation, RequestID: a.RequestID, At: at,
 	}
+	badField := false
 	if len(a.Fields) > 0 {
 		rec.Fields = make([]string, len(a.Fields))
 		for i, f := range a.Fields {
 			rec.Fields[i] = f
 			if !vern.ValidAccessField(f) {
 				rec.Fields[i] = "invalid_field"
-				r.log.Warn("audit: a field that is not a field name was not recorded", "operation", a.Operation, "access_id", rec.ID)
+				badField = true
 			}
 		}
 	}
 	if a.Action == vern.AccessRead && r.compact > 0 && r.seenRecently(rec) {
 		return
+	}
+	rec.ID = vern.NewID("acc", at) // only for records kept
+	if badField {
+		r.log.Warn("audit: a field that is not a field name was not recorded", "operation", a.Operation, "access_id", rec.ID)
 	}
 	if err := rec.Validate(); err != nil {
 		r.dropped.Add(1)

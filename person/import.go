@@ -410,7 +410,7 @@ func (s *Service) mergeImportPurposes(ctx context.Context, tx vern.Store, people
 		if err != nil {
 			return err
 		}
-		if err := s.addPurposes(ctx, tx, sp, add[id], s.clock.Now()); err != nil {
+		if _, err := s.addPurposes(ctx, tx, sp, add[id], s.clock.Now()); err != nil {
 			return err
 		}
 	}

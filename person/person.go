@@ -72,13 +72,15 @@ func (s *Service) Create(ctx context.Context, in vern.PersonInput) (p *vern.Pers
 	// cannot go stale before the insert.
 	var existing *vern.SealedPerson
 	var org *vern.Organization
+	var grew bool // the existing person's purposes grew
 	create := func(tx vern.Store) error {
-		existing, org, sp.OrganizationID = nil, nil, "" // fn may run again
+		existing, org, grew, sp.OrganizationID = nil, nil, false, "" // fn may run again
 		if index != nil {
 			found, err := tx.FindPersonByEmailIndex(ctx, index)
 			if err == nil {
 				existing = found
-				return s.addPurposes(ctx, tx, found, n.Purposes, now)
+				grew, err = s.addPurposes(ctx, tx, found, n.Purposes, now)
+				return err
 			} else if vern.ErrorCode(err) != vern.ENOTFOUND {
 				return err
 			}
@@ -103,25 +105,27 @@ func (s *Service) Create(ctx context.Context, in vern.PersonInput) (p *vern.Pers
 		return nil, false, fmt.Errorf("create person: %w", err)
 	}
 	if existing != nil {
-		s.forget(existing.ID) // its purposes may have grown
+		if grew {
+			s.forget(existing.ID)
+		}
 		p, err := s.open(ctx, existing)
 		return p, false, err
 	}
 	return n.person(sp, org), true, nil
 }
 
-// addPurposes adds purposes to the stored person sp, writing only when
-// that changes them.
-func (s *Service) addPurposes(ctx context.Context, tx vern.Store, sp *vern.SealedPerson, purposes []string, now time.Time) error {
+// addPurposes adds purposes to the stored person sp, writing (and
+// reporting true) only when that changes them.
+func (s *Service) addPurposes(ctx context.Context, tx vern.Store, sp *vern.SealedPerson, purposes []string, now time.Time) (bool, error) {
 	merged, changed := mergePurposes(sp.Purposes, purposes)
 	if !changed {
-		return nil
+		return false, nil
 	}
 	sp.Purposes, sp.UpdatedAt = merged, now
 	if err := tx.UpdatePerson(ctx, sp); err != nil {
-		return err
+		return false, err
 	}
-	return announceChanged(ctx, tx, sp.ID)
+	return true, announceChanged(ctx, tx, sp.ID)
 }
 
 // seal builds the stored form of a normalised input with a new data key.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ func (m *Main) benchCommand() *cobra.Command {
 		seed      int
 		tokenFile string
 		format    string
+		profile   string
 	)
 	reg := loadgen.DefaultRegistry()
 	cmd := &cobra.Command{
@@ -46,6 +48,13 @@ Example: vern bench --ops people.create=1,people.find=4 --clients 16 --duration 
 			if err != nil {
 				return err
 			}
+			if profile != "" {
+				stop, err := startCPUProfile(profile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			rep, err := loadgen.Run(cmd.Context(), cfg, mix, pool.SeedPeople(seed))
 			if err != nil {
 				return err
@@ -71,6 +80,7 @@ Example: vern bench --ops people.create=1,people.find=4 --clients 16 --duration 
 	f.IntVar(&seed, "seed-people", 10000, "people created before the run for the lookup operations")
 	f.Int64Var(&cfg.Seed, "seed", 1, "seed of the synthetic data")
 	f.StringVar(&format, "format", "text", "report format: text or json")
+	f.StringVar(&profile, "cpuprofile", "", "write the load generator's own CPU profile to this file, to see what the client costs")
 	cmd.AddCommand(m.benchPeopleCSVCommand())
 	return cmd
 }
@@ -91,4 +101,17 @@ func (m *Main) benchPeopleCSVCommand() *cobra.Command {
 	}
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the synthetic data")
 	return cmd
+}
+
+// startCPUProfile profiles this process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
