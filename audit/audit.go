@@ -12,6 +12,7 @@ package audit
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -83,12 +84,14 @@ type Recorder struct {
 	// heads remembers the last record this node wrote per person (guarded
 	// by flushMu), so a flush reads from the store only the chains it has
 	// not written before. If another node wrote since, the append clashes
-	// on (person_id, seq) and those heads are read again.
-	heads map[string]*vern.AccessRecord
+	// on (person_id, seq) and those heads are read again. Only what the
+	// next record links to is kept, and without pointers, so that a million
+	// remembered chains cost the garbage collector little.
+	heads map[string]head
 
 	compact  time.Duration // 0: every read is recorded
 	recentMu sync.Mutex
-	recent   map[string]time.Time // read key → when last recorded
+	recent   map[readKey]int64 // when each read was last recorded (Unix ns)
 }
 
 // CompactReads stops recording a read identical to one recorded for the
@@ -100,45 +103,62 @@ type Recorder struct {
 // update, erase, export) are always recorded. Call before recording starts.
 func (r *Recorder) CompactReads(window time.Duration) { r.compact = window }
 
+// head is what the next record of a chain links to.
+type head struct {
+	seq  int64
+	hash [sha256.Size]byte
+}
+
+// record returns the head as the record Seal links to.
+func (h head) record() *vern.AccessRecord {
+	return &vern.AccessRecord{Seq: h.seq, Hash: h.hash[:]}
+}
+
 // maxHeads bounds the remembered chain heads; past it they start over.
 const maxHeads = 1 << 20
 
 // maxRecent bounds the reads remembered for compaction.
 const maxRecent = 1 << 20
 
+// readKey is what makes two reads the same for compaction.
+type readKey struct{ person, actor, operation, fields string }
+
+// fieldList returns fields as recorded (a value that is not a field name
+// becomes "invalid_field") and joined, and whether any was invalid.
+func fieldList(fields []string) (list []string, joined string, invalid bool) {
+	if len(fields) == 0 {
+		return nil, "", false
+	}
+	list = make([]string, len(fields))
+	for i, f := range fields {
+		list[i] = f
+		if !vern.ValidAccessField(f) {
+			list[i] = "invalid_field"
+			invalid = true
+		}
+	}
+	return list, strings.Join(list, ","), invalid
+}
+
 // RecordMany notes one access to many people at once (a bulk decision),
 // taking each lock once for the whole list; with CompactReads, people read
 // the same way within the window are skipped.
 func (r *Recorder) RecordMany(a Access, personIDs []string) {
 	at := r.clock.Now().Truncate(time.Microsecond)
-	fields := make([]string, len(a.Fields))
-	for i, f := range a.Fields {
-		fields[i] = f
-		if !vern.ValidAccessField(f) {
-			fields[i] = "invalid_field"
-		}
-	}
+	fields, fieldKey, _ := fieldList(a.Fields)
 	if a.Actor == "" || a.Operation == "" || !vern.ValidAccessAction(a.Action) {
 		r.dropped.Add(int64(len(personIDs)))
 		r.log.Error("audit: bulk access not recorded", "operation", a.Operation, "people", len(personIDs))
 		return
 	}
-	fieldKey := strings.Join(fields, ",")
 	recs := make([]*vern.AccessRecord, 0, len(personIDs))
 	r.recentMu.Lock()
 	for _, id := range personIDs {
 		if id == "" {
 			continue
 		}
-		if a.Action == vern.AccessRead && r.compact > 0 {
-			key := id + "\x00" + a.Actor + "\x00" + a.Operation + "\x00" + fieldKey
-			if last, ok := r.recent[key]; ok && at.Sub(last) < r.compact {
-				continue
-			}
-			if r.recent == nil || len(r.recent) >= maxRecent {
-				r.recent = make(map[string]time.Time)
-			}
-			r.recent[key] = at
+		if a.Action == vern.AccessRead && r.compact > 0 && r.seenLocked(readKey{id, a.Actor, a.Operation, fieldKey}, at) {
+			continue
 		}
 		recs = append(recs, &vern.AccessRecord{
 			ID: vern.NewID("acc", at), PersonID: id, Actor: a.Actor, Action: a.Action,
@@ -162,19 +182,18 @@ func (r *Recorder) RecordMany(a Access, personIDs []string) {
 	}
 }
 
-// seenRecently reports whether the same read was recorded within
-// repeatWindow, and remembers this one otherwise.
-func (r *Recorder) seenRecently(rec *vern.AccessRecord) bool {
-	key := rec.PersonID + "\x00" + rec.Actor + "\x00" + rec.Operation + "\x00" + strings.Join(rec.Fields, ",")
-	r.recentMu.Lock()
-	defer r.recentMu.Unlock()
-	if last, ok := r.recent[key]; ok && rec.At.Sub(last) < r.compact {
+// seenLocked reports whether the same read was recorded less than the
+// compaction window before at, and remembers this one otherwise. The
+// caller holds recentMu.
+func (r *Recorder) seenLocked(key readKey, at time.Time) bool {
+	now := at.UnixNano()
+	if last, ok := r.recent[key]; ok && now-last < int64(r.compact) {
 		return true
 	}
 	if r.recent == nil || len(r.recent) >= maxRecent {
-		r.recent = make(map[string]time.Time)
+		r.recent = make(map[readKey]int64)
 	}
-	r.recent[key] = rec.At
+	r.recent[key] = now
 	return false
 }
 
@@ -191,25 +210,19 @@ func New(store Store, clock vern.Clock, log *slog.Logger) *Recorder {
 // access still shows and the value never reaches the trail.
 func (r *Recorder) Record(a Access) {
 	at := r.clock.Now().Truncate(time.Microsecond) // PostgreSQL keeps microseconds; the hash covers the time
-	rec := &vern.AccessRecord{
-		PersonID: a.PersonID, Actor: a.Actor, Action: a.Action,
-		Operation: a.Operation, RequestID: a.RequestID, At: at,
-	}
-	badField := false
-	if len(a.Fields) > 0 {
-		rec.Fields = make([]string, len(a.Fields))
-		for i, f := range a.Fields {
-			rec.Fields[i] = f
-			if !vern.ValidAccessField(f) {
-				rec.Fields[i] = "invalid_field"
-				badField = true
-			}
+	fields, fieldKey, badField := fieldList(a.Fields)
+	if a.Action == vern.AccessRead && r.compact > 0 {
+		r.recentMu.Lock()
+		seen := r.seenLocked(readKey{a.PersonID, a.Actor, a.Operation, fieldKey}, at)
+		r.recentMu.Unlock()
+		if seen {
+			return
 		}
 	}
-	if a.Action == vern.AccessRead && r.compact > 0 && r.seenRecently(rec) {
-		return
+	rec := &vern.AccessRecord{
+		ID: vern.NewID("acc", at), PersonID: a.PersonID, Actor: a.Actor, Action: a.Action,
+		Operation: a.Operation, RequestID: a.RequestID, Fields: fields, At: at,
 	}
-	rec.ID = vern.NewID("acc", at) // only for records kept
 	if badField {
 		r.log.Warn("audit: a field that is not a field name was not recorded", "operation", a.Operation, "access_id", rec.ID)
 	}
@@ -343,7 +356,7 @@ func (r *Recorder) write(ctx context.Context, recs []*vern.AccessRecord) error {
 			var unknown []string
 			for _, p := range people {
 				if h, ok := r.heads[p]; ok && try == 0 {
-					last[p] = h
+					last[p] = h.record()
 				} else {
 					unknown = append(unknown, p)
 				}
@@ -371,10 +384,12 @@ func (r *Recorder) write(ctx context.Context, recs []*vern.AccessRecord) error {
 	}
 	if err == nil {
 		if r.heads == nil || len(r.heads) >= maxHeads {
-			r.heads = make(map[string]*vern.AccessRecord)
+			r.heads = make(map[string]head)
 		}
 		for _, a := range sorted { // in order, so each person's newest wins
-			r.heads[a.PersonID] = a
+			h := head{seq: a.Seq}
+			copy(h.hash[:], a.Hash)
+			r.heads[a.PersonID] = h
 		}
 	} else {
 		for _, p := range people {

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/vernhq/vern"
+	"github.com/vernhq/vern/keyring"
 )
 
 // Two caches spare the store the registry's hot reads. Both answer only
@@ -19,19 +20,23 @@ import (
 // leading to its person only by rectification or erasure, and both announce
 // the old index on vern.TopicPeople.
 //
-// records keeps people as stored, sealed, by id, with their organisation
-// (organisations are never changed once stored), so that finding a person
-// costs an unwrap and a decryption instead of a store read. Nothing is kept
-// in the clear: erasure destroys the wrapped key here as in the store.
-// Every write of a person's record announces their id on vern.TopicPerson.
+// records keeps people as stored, sealed, by id, with their unwrapped data
+// key and their organisation (organisations are never changed once
+// stored), so that finding a person costs one decryption instead of a store
+// read and a key unwrap. No personal field is kept in the clear, and the
+// keys held are no more than the master key in this process's memory can
+// unwrap at any moment. Every write of a person's record announces their id
+// on vern.TopicPerson, which drops the entry, key and all, on every node.
 const (
 	maxCachedIDs     = 1 << 20
 	maxCachedRecords = 1 << 16
 )
 
-// cachedPerson is a person as stored, with their organisation.
+// cachedPerson is a person as stored, with their data key and
+// organisation.
 type cachedPerson struct {
 	sealed *vern.SealedPerson
+	key    *keyring.DataKey
 	org    *vern.Organization
 }
 
@@ -102,7 +107,7 @@ func (s *Service) cachedByIndex(index []byte) (*vern.Person, bool) {
 // openCached decrypts a cached person. The person returned is the
 // caller's own: nothing in it is shared with the cache.
 func (s *Service) openCached(c cachedPerson) (*vern.Person, bool) {
-	p, err := s.decrypt(c.sealed)
+	p, err := decrypt(c.sealed, c.key)
 	if err != nil {
 		return nil, false // the store read that follows reports it
 	}
@@ -123,11 +128,11 @@ func (s *Service) cacheVersions() cacheVersions {
 
 // remember caches a person read from the store with versions taken before
 // the read.
-func (s *Service) remember(sp *vern.SealedPerson, org *vern.Organization, v cacheVersions) {
-	if len(sp.EmailIndex) > 0 {
-		s.ids.Put(string(sp.EmailIndex), sp.ID, v.ids)
+func (s *Service) remember(c cachedPerson, v cacheVersions) {
+	if len(c.sealed.EmailIndex) > 0 {
+		s.ids.Put(string(c.sealed.EmailIndex), c.sealed.ID, v.ids)
 	}
-	s.records.Put(sp.ID, cachedPerson{sealed: sp, org: org}, v.records)
+	s.records.Put(c.sealed.ID, c, v.records)
 }
 
 // forget drops a person from this node's caches at once, after a commit

@@ -181,7 +181,11 @@ func (s *Service) FindByEmail(ctx context.Context, email string) (*vern.Person, 
 // openAndRemember opens a person read from the store and caches them with
 // the cache versions taken before the read.
 func (s *Service) openAndRemember(ctx context.Context, sp *vern.SealedPerson, v cacheVersions) (*vern.Person, error) {
-	p, err := s.open(ctx, sp)
+	dk, err := s.unwrap(sp)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.openWithKey(ctx, s.store, sp, dk)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +194,7 @@ func (s *Service) openAndRemember(ctx context.Context, sp *vern.SealedPerson, v 
 		o := *p.Organization
 		org = &o
 	}
-	s.remember(sp, org, v)
+	s.remember(cachedPerson{sealed: sp, key: dk, org: org}, v)
 	return p, nil
 }
 
@@ -201,7 +205,16 @@ func (s *Service) open(ctx context.Context, sp *vern.SealedPerson) (*vern.Person
 
 // openWith is open reading the organisation through store (a transaction).
 func (s *Service) openWith(ctx context.Context, store vern.Store, sp *vern.SealedPerson) (*vern.Person, error) {
-	p, err := s.decrypt(sp)
+	dk, err := s.unwrap(sp)
+	if err != nil {
+		return nil, err
+	}
+	return s.openWithKey(ctx, store, sp, dk)
+}
+
+// openWithKey is openWith with the person's data key already unwrapped.
+func (s *Service) openWithKey(ctx context.Context, store vern.Store, sp *vern.SealedPerson, dk *keyring.DataKey) (*vern.Person, error) {
+	p, err := decrypt(sp, dk)
 	if err != nil {
 		return nil, err
 	}
@@ -213,12 +226,17 @@ func (s *Service) openWith(ctx context.Context, store vern.Store, sp *vern.Seale
 	return p, nil
 }
 
-// decrypt opens a stored person's sealed fields with their data key.
-func (s *Service) decrypt(sp *vern.SealedPerson) (*vern.Person, error) {
+// unwrap returns a stored person's data key.
+func (s *Service) unwrap(sp *vern.SealedPerson) (*keyring.DataKey, error) {
 	dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
 	if err != nil {
 		return nil, fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
 	}
+	return dk, nil
+}
+
+// decrypt opens a stored person's sealed fields with their data key.
+func decrypt(sp *vern.SealedPerson, dk *keyring.DataKey) (*vern.Person, error) {
 	pd, err := openPersonal(dk, sp.ID, sp.Sealed)
 	if err != nil {
 		return nil, err
