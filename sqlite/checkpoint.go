@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"time"
 )
@@ -14,8 +15,26 @@ import (
 // instead, and a page rewritten many times within the interval is copied once.
 const checkpointEvery = 500 * time.Millisecond
 
+// A passive checkpoint copies the log into the file but never resets the
+// log: only a writer can, at the moment the whole log has been copied and
+// no reader is reading from it. Under steady reads beside steady writes
+// that moment does not come, and the log grows without bound (gigabytes
+// after a few hundred thousand writes), slowing every read, which must
+// search the log's index first. So once the log holds walRestartFrames
+// frames (64 MiB of 4 KiB pages, journal_size_limit), the checkpointer
+// asks the committer, between two groups, to run a RESTART checkpoint on
+// the writer: with no write in progress it copies what is left and waits
+// for the readers still on the old log, so the next commit starts the log
+// afresh. It waits at most restartWait; a reader that takes longer (an
+// export, a sweep) only postpones the reset, and writers are never held
+// up longer than that.
+const (
+	walRestartFrames = 16384
+	restartWait      = 200 * time.Millisecond
+)
+
 func (db *DB) startCheckpointer() error {
-	ck, err := sql.Open("sqlite3", dsn(db.path, false))
+	ck, err := sql.Open("sqlite3", dsn(db.path, false, busyTimeout))
 	if err != nil {
 		return fmt.Errorf("open sqlite checkpointer: %w", err)
 	}
@@ -31,17 +50,57 @@ func (db *DB) startCheckpointer() error {
 
 func (db *DB) checkpointLoop() {
 	defer close(db.ckptDone)
-	t := time.NewTicker(checkpointEvery)
+	t := time.NewTimer(checkpointEvery)
 	defer t.Stop()
 	for {
 		select {
 		case <-db.stopCkpt:
 			return
 		case <-t.C:
-			// A failed passive checkpoint (for instance while another
-			// process holds a lock) is simply tried again next time.
-			_, _ = db.checkpointer.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
+			t.Reset(time.Duration(db.ckptEvery.Load()))
+			// A failed checkpoint (for instance while another process
+			// holds a lock) is simply tried again next time.
+			if db.walFrames(db.checkpointer, `PRAGMA wal_checkpoint(PASSIVE)`) > db.restartFrames {
+				db.walLong.Store(true)
+			}
 		}
+	}
+}
+
+// walFrames runs a checkpoint pragma on q and returns the frames in the
+// log after it, or 0 if it failed.
+func (db *DB) walFrames(q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, pragma string) int {
+	var busy, frames, copied int
+	if err := q.QueryRowContext(context.Background(), pragma).Scan(&busy, &frames, &copied); err != nil {
+		return 0
+	}
+	return frames
+}
+
+// restartWAL runs a RESTART checkpoint on the writer, waiting at most
+// restartWait for readers; the committer calls it between groups.
+func (db *DB) restartWAL() {
+	db.walLong.Store(false)
+	ctx := context.Background()
+	conn, err := db.writer.Conn(ctx)
+	if err != nil {
+		return // tried again when the log is found long next time
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, restartWait.Milliseconds())); err != nil {
+		return
+	}
+	var busy, frames, copied int
+	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied)
+	if err == nil && busy == 0 {
+		db.walRestarts.Add(1)
+	}
+	// Without its long wait the writer would give up on another
+	// process's lock at once; if this fails the connection is unusable.
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, busyTimeout.Milliseconds())); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 }
 

@@ -73,6 +73,9 @@ func (db *DB) committer() {
 		}
 		busy = len(group) > 1
 		db.runGroup(group)
+		if db.walLong.Load() {
+			db.restartWAL()
+		}
 	}
 }
 

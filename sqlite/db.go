@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
@@ -52,6 +53,12 @@ type DB struct {
 	closed       bool
 	closeErr     error
 	feed         feed
+	// restartFrames is the WAL length that makes the checkpointer reset
+	// the log (checkpoint.go); walRestartFrames except in tests.
+	restartFrames int
+	walLong       atomic.Bool  // the checkpointer found the log long: restart it
+	walRestarts   atomic.Int64 // RESTART checkpoints that succeeded
+	ckptEvery     atomic.Int64 // checkpointEvery in ns, except in tests
 	store
 }
 
@@ -60,7 +67,7 @@ var _ vern.Store = (*DB)(nil)
 // Open opens (creating if needed) the SQLite database at path and applies
 // any pending migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
-	writer, err := sql.Open("sqlite3", dsn(path, false))
+	writer, err := sql.Open("sqlite3", dsn(path, false, busyTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite writer: %w", err)
 	}
@@ -74,7 +81,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 
-	reader, err := sql.Open("sqlite3", dsn(path, true))
+	reader, err := sql.Open("sqlite3", dsn(path, true, busyTimeout))
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("open sqlite reader: %w", err)
@@ -88,9 +95,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		path: path, writer: writer, reader: reader,
 		readStmts: newStmtCache(reader), writeStmts: newStmtCache(writer),
 		txQueue: make(chan *txRequest, maxGroup), committed: make(chan struct{}),
-		feed: feed{origin: newOrigin(), keep: keepChanges, pruneAt: pruneEvery},
+		feed: feed{origin: newOrigin(), keep: keepChanges, pruneAt: pruneEvery}, restartFrames: walRestartFrames,
 	}
 	db.store = store{r: reader, w: writer, db: db}
+	db.ckptEvery.Store(int64(checkpointEvery))
 	if err := db.startCheckpointer(); err != nil {
 		reader.Close()
 		writer.Close()
@@ -100,6 +108,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// busyTimeout is how long a connection waits for a lock another process
+// holds before it gives up with SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
 // dsn builds the connection string. busy_timeout comes first so that every
 // later pragma already waits instead of failing while another process holds
 // a lock. WAL lets readers run beside the writer; synchronous=NORMAL in WAL
@@ -107,9 +119,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // lose the last commits); foreign keys are off in SQLite unless asked for;
 // secure_delete overwrites freed pages, so erased people do not linger in
 // the file; the statement journal of multi-row statements stays in memory.
-func dsn(path string, readOnly bool) string {
+func dsn(path string, readOnly bool, busy time.Duration) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
