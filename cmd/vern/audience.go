@@ -157,6 +157,9 @@ upload needs, goes to stderr.`,
 			w = tmp
 		}
 		bar := progressbar.NewOptions(-1,
+			// The spinner advances as progress is reported: its own ticking
+			// goroutine reads the bar without its lock (a data race).
+			progressbar.OptionSetSpinnerChangeInterval(0),
 			progressbar.OptionSetWriter(m.Stderr),
 			progressbar.OptionSetDescription("exporting "+args[0]),
 			progressbar.OptionThrottle(100*time.Millisecond),

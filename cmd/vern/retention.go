@@ -53,6 +53,9 @@ time and without erasing anyone twice.`,
 			desc = "retention dry run"
 		}
 		bar := progressbar.NewOptions(-1,
+			// The spinner advances as progress is reported: its own ticking
+			// goroutine reads the bar without its lock (a data race).
+			progressbar.OptionSetSpinnerChangeInterval(0),
 			progressbar.OptionSetWriter(m.Stderr),
 			progressbar.OptionSetDescription(desc),
 			progressbar.OptionSetItsString("people"),
