@@ -127,7 +127,11 @@ func dsn(path string, readOnly bool, busy time.Duration) string {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "secure_delete(1)")
 	q.Add("_pragma", "temp_store(MEMORY)")
-	q.Add("_pragma", "journal_size_limit(67108864)") // a large import's WAL shrinks back once checkpointed
+	// After a reset the log file is cut back to this size; above the reset
+	// threshold (checkpoint.go), so that under load it is rewritten in
+	// place rather than cut and grown again, and a large import's log
+	// shrinks back once checkpointed.
+	q.Add("_pragma", "journal_size_limit(536870912)")
 	q.Add("_txlock", "immediate")
 	if !readOnly {
 		// The writer never checkpoints itself (checkpoint.go does, on its
