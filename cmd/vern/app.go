@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/vernhq/vern"
 	"github.com/vernhq/vern/audience"
 	"github.com/vernhq/vern/audit"
@@ -191,4 +193,19 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, nil))
 	}
 	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// openPolicyApp opens the app with the stored (or seed) policy current, for
+// the commands whose services consult the policy (purposes, rights,
+// retention rules, audiences).
+func (m *Main) openPolicyApp(cmd *cobra.Command, cfg Config) (*App, error) {
+	app, err := openApp(cmd.Context(), cfg, m.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := app.Policy.Load(cmd.Context(), policy.Seed()); err != nil {
+		app.Close()
+		return nil, err
+	}
+	return app, nil
 }

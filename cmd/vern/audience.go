@@ -16,26 +16,12 @@ import (
 
 	"github.com/vernhq/vern"
 	"github.com/vernhq/vern/audience"
-	"github.com/vernhq/vern/policy"
 )
 
 func (m *Main) audienceCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "audience", Short: "Audiences for ad platforms: define, list, export hashed (S10)"}
 	cmd.AddCommand(m.audienceDefineCommand(), m.audienceListCommand(), m.audienceExportCommand())
 	return cmd
-}
-
-// openPolicyApp opens the app with the stored (or seed) policy current.
-func (m *Main) openPolicyApp(cmd *cobra.Command, cfg Config) (*App, error) {
-	app, err := openApp(cmd.Context(), cfg, m.Stderr)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := app.Policy.Load(cmd.Context(), policy.Seed()); err != nil {
-		app.Close()
-		return nil, err
-	}
-	return app, nil
 }
 
 func (m *Main) audienceDefineCommand() *cobra.Command {

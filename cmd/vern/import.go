@@ -49,7 +49,8 @@ so an interrupted import can simply be run again.`,
 		if err != nil {
 			return fmt.Errorf("open import file: %w", err)
 		}
-		app, err := openApp(cmd.Context(), *cfg, m.Stderr)
+		// The policy in force says which purposes a row may name.
+		app, err := m.openPolicyApp(cmd, *cfg)
 		if err != nil {
 			return err
 		}

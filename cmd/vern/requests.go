@@ -9,7 +9,6 @@ import (
 
 	"github.com/vernhq/vern"
 	"github.com/vernhq/vern/calendar"
-	"github.com/vernhq/vern/policy"
 	"github.com/vernhq/vern/request"
 )
 
@@ -26,7 +25,7 @@ func (m *Main) requestsCommand() *cobra.Command {
 	limit := list.Flags().Int("limit", 100, "at most this many")
 	asJSON := list.Flags().Bool("json", false, "print JSON instead of a table")
 	list.RunE = func(cmd *cobra.Command, args []string) error {
-		app, err := m.openRequestsApp(cmd, *listCfg)
+		app, err := m.openPolicyApp(cmd, *listCfg)
 		if err != nil {
 			return err
 		}
@@ -62,7 +61,7 @@ func (m *Main) requestsCommand() *cobra.Command {
 	show := &cobra.Command{Use: "show ID", Short: "Show a request and its history (as JSON: it holds the requester's email)", Args: cobra.ExactArgs(1)}
 	showCfg := m.configFlags(show)
 	show.RunE = func(cmd *cobra.Command, args []string) error {
-		app, err := m.openRequestsApp(cmd, *showCfg)
+		app, err := m.openPolicyApp(cmd, *showCfg)
 		if err != nil {
 			return err
 		}
@@ -85,7 +84,7 @@ func (m *Main) requestsCommand() *cobra.Command {
 	extendCfg := m.configFlags(extend)
 	extendReason := extend.Flags().String("reason", "", "why the request needs more time (sent to the person)")
 	extend.RunE = func(cmd *cobra.Command, args []string) error {
-		app, err := m.openRequestsApp(cmd, *extendCfg)
+		app, err := m.openPolicyApp(cmd, *extendCfg)
 		if err != nil {
 			return err
 		}
@@ -102,7 +101,7 @@ func (m *Main) requestsCommand() *cobra.Command {
 	completeCfg := m.configFlags(complete)
 	resolution := complete.Flags().String("resolution", "", "the answer the person gets")
 	complete.RunE = func(cmd *cobra.Command, args []string) error {
-		app, err := m.openRequestsApp(cmd, *completeCfg)
+		app, err := m.openPolicyApp(cmd, *completeCfg)
 		if err != nil {
 			return err
 		}
@@ -119,7 +118,7 @@ func (m *Main) requestsCommand() *cobra.Command {
 	rejectCfg := m.configFlags(reject)
 	rejectReason := reject.Flags().String("reason", "", "why the request is refused (sent to the person)")
 	reject.RunE = func(cmd *cobra.Command, args []string) error {
-		app, err := m.openRequestsApp(cmd, *rejectCfg)
+		app, err := m.openPolicyApp(cmd, *rejectCfg)
 		if err != nil {
 			return err
 		}
@@ -142,7 +141,7 @@ func (m *Main) requestsCommand() *cobra.Command {
 	open.Flags().StringVar(&in.Details.Scope, "scope", "", "objection: a purpose key or direct_marketing")
 	open.Flags().StringVar(&in.SkipReason, "skip-reason", "", "skip email verification for a known person, for this recorded reason")
 	open.RunE = func(cmd *cobra.Command, args []string) error {
-		app, err := m.openRequestsApp(cmd, *openCfg)
+		app, err := m.openPolicyApp(cmd, *openCfg)
 		if err != nil {
 			return err
 		}
@@ -167,19 +166,6 @@ func (m *Main) requestsCommand() *cobra.Command {
 	}
 	cmd.AddCommand(list, show, open, extend, complete, reject)
 	return cmd
-}
-
-// openRequestsApp opens the app with the policy in force loaded.
-func (m *Main) openRequestsApp(cmd *cobra.Command, cfg Config) (*App, error) {
-	app, err := openApp(cmd.Context(), cfg, m.Stderr)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := app.Policy.Load(cmd.Context(), policy.Seed()); err != nil {
-		app.Close()
-		return nil, err
-	}
-	return app, nil
 }
 
 func writeJSON(m *Main, v any) error {

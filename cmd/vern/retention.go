@@ -43,7 +43,7 @@ time and without erasing anyone twice.`,
 	list := run.Flags().Int("list", 0, "with --dry-run, list up to this many person ids per rule")
 	asJSON := run.Flags().Bool("json", false, "print the report as JSON")
 	run.RunE = func(cmd *cobra.Command, args []string) error {
-		app, err := m.openRequestsApp(cmd, *cfg)
+		app, err := m.openPolicyApp(cmd, *cfg)
 		if err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ time and without erasing anyone twice.`,
 	runsCfg := m.configFlags(runs)
 	limit := runs.Flags().Int("limit", 10, "at most this many")
 	runs.RunE = func(cmd *cobra.Command, args []string) error {
-		app, err := m.openRequestsApp(cmd, *runsCfg)
+		app, err := m.openPolicyApp(cmd, *runsCfg)
 		if err != nil {
 			return err
 		}
@@ -203,7 +203,7 @@ purpose, source channel and organisation size band. Cells counting fewer than
 	metric := cmd.Flags().String("metric", "", "people or interactions; both when absent")
 	asJSON := cmd.Flags().Bool("json", false, "print JSON")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		app, err := m.openRequestsApp(cmd, *cfg)
+		app, err := m.openPolicyApp(cmd, *cfg)
 		if err != nil {
 			return err
 		}

@@ -28,7 +28,7 @@ implements. It is generated from the policy in force; never edit it by hand.`,
 	lang := export.Flags().String("lang", "en", "nb or en")
 	out := export.Flags().StringP("output", "o", "", "write to this file instead of stdout")
 	export.RunE = func(cmd *cobra.Command, args []string) error {
-		app, err := m.openRequestsApp(cmd, *cfg)
+		app, err := m.openPolicyApp(cmd, *cfg)
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (m *Main) recipientsCommand() *cobra.Command {
 	cfg := m.configFlags(cmd)
 	asJSON := cmd.Flags().Bool("json", false, "print JSON")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		app, err := m.openRequestsApp(cmd, *cfg)
+		app, err := m.openPolicyApp(cmd, *cfg)
 		if err != nil {
 			return err
 		}
