@@ -2,12 +2,9 @@ package main
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -19,21 +16,10 @@ import (
 func TestServerCacheSeesAnotherProcess(t *testing.T) {
 	r := MustRunMain(t, nil)
 	defer r.stop()
-	token := strings.TrimSpace(readFile(t, filepath.Join(r.data, "admin-token")))
 	call := func(method, path, body string) (int, []byte) {
 		t.Helper()
-		req, _ := http.NewRequest(method, "http://"+r.addr+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
+		st, b, _ := r.call(t, true, method, path, body)
+		return st, b
 	}
 	purposes := func() []string {
 		t.Helper()

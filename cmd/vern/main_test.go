@@ -40,6 +40,32 @@ type running struct {
 	stop   func() int
 }
 
+// call sends a request to the running server, with the admin token when
+// admin is set, and returns the status, the body and the headers.
+func (r *running) call(t *testing.T, admin bool, method, path, body string) (int, []byte, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+r.addr+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if admin {
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(readFile(t, filepath.Join(r.data, "admin-token"))))
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b, resp.Header
+}
+
 // MustRunMain starts `vern serve` on a temporary SQLite data folder and a
 // random port, stopped at cleanup.
 func MustRunMain(t *testing.T, env map[string]string, args ...string) *running {

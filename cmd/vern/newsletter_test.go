@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,20 +19,10 @@ import (
 func TestMailingEndToEnd(t *testing.T) {
 	smtp := smtptest.Start(t)
 	r := MustRunMain(t, nil, "--smtp-url", smtp.URL(), "--public-url", "https://privacy.example.test", "--mail-from", "Nyheter <nyheter@example.test>")
-	token := strings.TrimSpace(readFile(t, filepath.Join(r.data, "admin-token")))
-	base := "http://" + r.addr
 	call := func(method, path, body string) (int, []byte) {
 		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
+		st, b, _ := r.call(t, true, method, path, body)
+		return st, b
 	}
 	emails := []string{"a@example.test", "b@example.test", "c@example.test"}
 	for _, e := range emails {
@@ -73,7 +62,7 @@ func TestMailingEndToEnd(t *testing.T) {
 	}
 	// The mailbox provider's one-click POST, to our address instead of the public one.
 	path := strings.TrimPrefix(unsubscribe, "https://privacy.example.test")
-	resp, err := http.Post(base+path, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	resp, err := http.Post("http://"+r.addr+path, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,24 +18,9 @@ import (
 func TestRequestsEndToEnd(t *testing.T) {
 	smtp := smtptest.Start(t)
 	r := MustRunMain(t, nil, "--smtp-url", smtp.URL(), "--public-url", "https://privacy.example.test", "--mail-from", "Personvern <personvern@example.test>")
-	token := strings.TrimSpace(readFile(t, filepath.Join(r.data, "admin-token")))
-	base := "http://" + r.addr
 	call := func(method, path, body string, admin bool) (int, []byte, http.Header) {
 		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		if admin {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b, resp.Header
+		return r.call(t, admin, method, path, body)
 	}
 	for _, email := range []string{"innsyn@example.test", "slett@example.test"} {
 		if st, b, _ := call("POST", "/v1/people", `{"first_name":"Åse","email":"`+email+`","source":{"channel":"api"}}`, true); st != 201 {
