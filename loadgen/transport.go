@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -25,42 +27,61 @@ type transport struct {
 	addr    string // host:port
 	host    string // the Host header
 	timeout time.Duration
+	maxIdle time.Duration // defaultMaxIdle except in tests
 
 	mu   sync.Mutex
 	idle []*conn
 }
 
 type conn struct {
-	nc net.Conn
-	br *bufio.Reader
-	bw *bufio.Writer
+	nc        net.Conn
+	br        *bufio.Reader
+	bw        *bufio.Writer
+	idleSince time.Time
 }
+
+// defaultMaxIdle is how long a connection may wait in the pool. Servers close
+// idle connections (Vern after two minutes, net/http's client gives up
+// after 90 s); one closed under a request that is not safe to repeat would
+// count as the server's error, so connections are dropped well before.
+const defaultMaxIdle = 30 * time.Second
 
 func newTransport(host string, timeout time.Duration) *transport {
 	addr := host
 	if _, _, err := net.SplitHostPort(host); err != nil {
 		addr = net.JoinHostPort(host, "80")
 	}
-	return &transport{addr: addr, host: host, timeout: timeout}
+	return &transport{addr: addr, host: host, timeout: timeout, maxIdle: defaultMaxIdle}
 }
+
+// errWrite marks a failure to send the request, which then cannot have
+// been answered.
+type errWrite struct{ err error }
+
+func (e errWrite) Error() string { return e.err.Error() }
+func (e errWrite) Unwrap() error { return e.err }
 
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := sendable(req); err != nil {
+		closeBody(req)
+		return nil, err
+	}
 	ctx := req.Context()
 	c, reused, err := t.get(ctx)
 	if err != nil {
+		closeBody(req)
 		return nil, err
 	}
 	resp, stop, err := t.try(ctx, c, req)
-	if err != nil && reused && ctx.Err() == nil && replayable(req) && stale(err) {
-		// The server closed the idle connection just before we used it;
-		// nothing reached it, so the request goes again on a new one.
-		if req.GetBody != nil {
-			if req.Body, err = req.GetBody(); err != nil {
-				return nil, err
-			}
+	if err != nil && reused && ctx.Err() == nil && retryable(req, err) {
+		// The server had closed the kept connection: the request goes
+		// again, once, on a new one.
+		if req, err = rewind(req); err != nil {
+			return nil, err
 		}
 		if c, err = t.dial(ctx); err != nil {
+			closeBody(req)
 			return nil, err
 		}
 		resp, stop, err = t.try(ctx, c, req)
@@ -75,18 +96,74 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// sendable refuses what this transport cannot send faithfully.
+func sendable(req *http.Request) error {
+	if req.Body != nil && req.Body != http.NoBody && req.ContentLength <= 0 {
+		return errors.New("request body of unknown length")
+	}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			if strings.ContainsAny(k, "\r\n: ") || strings.ContainsAny(v, "\r\n") {
+				return fmt.Errorf("header %q: line breaks or a malformed name", k)
+			}
+		}
+	}
+	return nil
+}
+
+// retryable reports whether req may go again after err on a kept
+// connection the server had closed: when it could not even be sent, or
+// when it is safe to repeat (RFC 9110, 9.2.2) and the connection broke
+// before a complete answer.
+func retryable(req *http.Request, err error) bool {
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return false
+	}
+	if _, ok := errors.AsType[errWrite](err); ok {
+		return true
+	}
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+			errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+	}
+	return false
+}
+
+// rewind returns a copy of req with its body from the start, leaving the
+// caller's request as it was.
+func rewind(req *http.Request) (*http.Request, error) {
+	r := req.Clone(req.Context())
+	if req.GetBody != nil {
+		b, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		r.Body = b
+	}
+	return r, nil
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
 // try sends req on c and reads the response head; on failure c is closed.
 // stop detaches the request's context from the connection.
 func (t *transport) try(ctx context.Context, c *conn, req *http.Request) (*http.Response, func() bool, error) {
+	if err := c.nc.SetDeadline(time.Now().Add(t.timeout)); err != nil {
+		c.nc.Close()
+		closeBody(req)
+		return nil, nil, err
+	}
 	// The request's context ends the exchange, once it is done, by
 	// expiring the connection's deadline: no goroutine per request, and a
-	// caller that sees the error sees the context's error too.
+	// caller that sees the error sees the context's error too. Registered
+	// after the timeout's deadline, so that it cannot be overwritten.
 	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
-	err := c.nc.SetDeadline(time.Now().Add(t.timeout))
-	var resp *http.Response
-	if err == nil {
-		resp, err = t.exchange(c, req)
-	}
+	resp, err := t.exchange(c, req)
 	if err != nil {
 		stop()
 		c.nc.Close()
@@ -95,30 +172,20 @@ func (t *transport) try(ctx context.Context, c *conn, req *http.Request) (*http.
 	return resp, stop, nil
 }
 
-// replayable reports whether req's body can be sent again.
-func replayable(req *http.Request) bool {
-	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-}
-
-// stale reports whether err is what a connection the server had already
-// closed gives.
-func stale(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
-}
-
 // exchange writes req on c and reads the response head.
 func (t *transport) exchange(c *conn, req *http.Request) (*http.Response, error) {
-	// Errors go out as they are: the caller's *url.Error names the
-	// request, and a timeout must still say Timeout().
+	// Errors go out as they are (a write failure marked): the caller's
+	// *url.Error names the request, and a timeout must still say Timeout().
 	if err := t.write(c.bw, req); err != nil {
-		return nil, err
+		return nil, errWrite{err}
 	}
 	return http.ReadResponse(c.br, req)
 }
 
-// write sends the request line, the headers and the body.
+// write sends the request line, the headers and the body, and closes the
+// body.
 func (t *transport) write(w *bufio.Writer, req *http.Request) error {
+	defer closeBody(req)
 	w.WriteString(req.Method)
 	w.WriteByte(' ')
 	w.WriteString(req.URL.RequestURI())
@@ -133,17 +200,15 @@ func (t *transport) write(w *bufio.Writer, req *http.Request) error {
 			w.WriteString("\r\n")
 		}
 	}
-	if req.Body != nil {
-		if req.ContentLength < 0 {
-			return errors.New("request body of unknown length")
-		}
+	if req.Body != nil && req.Body != http.NoBody {
 		w.WriteString("Content-Length: ")
 		w.WriteString(strconv.FormatInt(req.ContentLength, 10))
 		w.WriteString("\r\n\r\n")
-		if _, err := io.Copy(w, req.Body); err != nil {
+		if n, err := io.Copy(w, req.Body); err != nil {
 			return err
+		} else if n != req.ContentLength {
+			return fmt.Errorf("request body of %d bytes, not the %d announced", n, req.ContentLength)
 		}
-		req.Body.Close()
 	} else {
 		w.WriteString("\r\n")
 	}
@@ -153,11 +218,14 @@ func (t *transport) write(w *bufio.Writer, req *http.Request) error {
 // get returns an idle connection (reused), or dials a new one.
 func (t *transport) get(ctx context.Context) (c *conn, reused bool, err error) {
 	t.mu.Lock()
-	if n := len(t.idle); n > 0 {
+	for n := len(t.idle); n > 0; n = len(t.idle) {
 		c := t.idle[n-1]
 		t.idle = t.idle[:n-1]
-		t.mu.Unlock()
-		return c, true, nil
+		if time.Since(c.idleSince) < t.maxIdle {
+			t.mu.Unlock()
+			return c, true, nil
+		}
+		c.nc.Close()
 	}
 	t.mu.Unlock()
 	c, err = t.dial(ctx)
@@ -175,6 +243,7 @@ func (t *transport) dial(ctx context.Context) (*conn, error) {
 
 // put returns a connection whose last response was read to the end.
 func (t *transport) put(c *conn) {
+	c.idleSince = time.Now()
 	t.mu.Lock()
 	t.idle = append(t.idle, c)
 	t.mu.Unlock()

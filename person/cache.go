@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"log/slog"
-	"slices"
 
 	"github.com/vernhq/vern"
 	"github.com/vernhq/vern/keyring"
@@ -111,7 +110,6 @@ func (s *Service) openCached(c cachedPerson) (*vern.Person, bool) {
 	if err != nil {
 		return nil, false // the store read that follows reports it
 	}
-	p.Purposes = slices.Clone(p.Purposes)
 	if c.org != nil {
 		org := *c.org
 		p.Organization = &org

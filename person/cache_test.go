@@ -211,13 +211,15 @@ func TestRecordCacheFollowsEveryWrite(t *testing.T) {
 		if _, err := a.FindByID(ctx, q.ID); err != nil {
 			t.Fatal(err)
 		}
+		ids, indexes := []string{q.ID}, [][]byte{b.EmailIndex("swept@example.test")}
 		err = sb.InTx(ctx, func(tx vern.Store) error {
-			_, err := b.EraseMany(ctx, tx, []string{q.ID}, [][]byte{b.EmailIndex("swept@example.test")})
+			_, err := b.EraseMany(ctx, tx, ids, indexes)
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
+		b.Forget(ids, indexes)
 		eventually(t, func() string {
 			if _, err := a.FindByID(ctx, q.ID); vern.ErrorCode(err) != vern.ENOTFOUND {
 				return fmt.Sprintf("node a still finds the swept person: %v", err)

@@ -21,7 +21,8 @@ type BatchErasure struct {
 // must run inside tx (a transaction of the caller's, so the caller's own
 // records of the erasure commit with it); people already erased are
 // skipped. emailIndexes are the indexes of the people being erased, so
-// that every node forgets them; nothing is decrypted.
+// that every node forgets them; nothing is decrypted. Call Forget once tx
+// has committed.
 func (s *Service) EraseMany(ctx context.Context, tx vern.Store, ids []string, emailIndexes [][]byte) (*BatchErasure, error) {
 	if len(ids) == 0 {
 		return &BatchErasure{}, nil
@@ -51,12 +52,17 @@ func (s *Service) EraseMany(ctx context.Context, tx vern.Store, ids []string, em
 	if err := tx.NotifyChanges(ctx, vern.TopicPerson, ids); err != nil {
 		return nil, err
 	}
-	// This node forgets them at once, even before tx commits: a read that
-	// fills a cache meanwhile finds them still there, and the announcements
-	// drop that again at the commit.
+	return &out, nil
+}
+
+// Forget drops people from this node's caches at once. Call it once the
+// transaction in which EraseMany erased them has committed: every node
+// drops them when the announcements arrive, but on PostgreSQL even this
+// node hears its own a moment later, and a read in between could put
+// back what the commit removed.
+func (s *Service) Forget(ids []string, emailIndexes [][]byte) {
 	for _, id := range ids {
 		s.forget(id)
 	}
 	s.forget("", emailIndexes...)
-	return &out, nil
 }

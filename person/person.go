@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/vernhq/vern"
@@ -244,7 +245,8 @@ func decrypt(sp *vern.SealedPerson, dk *keyring.DataKey) (*vern.Person, error) {
 	return &vern.Person{
 		ID: sp.ID, FirstName: pd.FirstName, LastName: pd.LastName, Email: pd.Email, Phone: pd.Phone,
 		Language: sp.Language, Source: vern.Source{Channel: sp.SourceChannel, Reference: sp.SourceRef},
-		Purposes: sp.Purposes, HeldUntil: sp.HeldUntil, CreatedAt: sp.CreatedAt, UpdatedAt: sp.UpdatedAt,
+		// The person is the caller's own: the stored record may be cached.
+		Purposes: slices.Clone(sp.Purposes), HeldUntil: sp.HeldUntil, CreatedAt: sp.CreatedAt, UpdatedAt: sp.UpdatedAt,
 	}, nil
 }
 

@@ -379,7 +379,10 @@ func (s *Service) eraseBatch(ctx context.Context, run *vern.RetentionRun, rep *R
 		ids[i] = f.PersonID
 	}
 	var out *Report
+	var erased []string
+	var erasedIndexes [][]byte
 	err := s.store.InTx(ctx, func(tx vern.Store) error {
+		erased, erasedIndexes = nil, nil // fn may run again
 		next := rep.clone()
 		fresh, err := tx.FindRetentionFactsOf(ctx, ids)
 		if err != nil {
@@ -420,6 +423,7 @@ func (s *Service) eraseBatch(ctx context.Context, run *vern.RetentionRun, rep *R
 			if be.People != len(erase) {
 				return fmt.Errorf("erase people: %d of %d erased; the batch is rolled back", be.People, len(erase))
 			}
+			erased, erasedIndexes = erase, indexes
 			next.Erased += be.People
 			next.Interactions += be.Interactions
 			next.Events += be.Events
@@ -434,6 +438,7 @@ func (s *Service) eraseBatch(ctx context.Context, run *vern.RetentionRun, rep *R
 	if err != nil {
 		return nil, fmt.Errorf("retention sweep batch: %w", err)
 	}
+	s.people.Forget(erased, erasedIndexes)
 	run.Cursor = cursor
 	return out, nil
 }

@@ -31,14 +31,18 @@ import (
 // this one's caches; each poll is one indexed read.
 const pollEvery = 20 * time.Millisecond
 
-// keepChanges is how many change_log rows the writers keep. A listener
-// reads every new row each poll, so it falls behind only if its polls stop
-// for a long time; one that finds rows gone before it read them tells its
+// A listener reads every new row each poll, so the log need only hold the
+// last moments: it keeps at most keepChanges rows (pruned by the committer
+// every pruneEvery announcements) and none older than keepFor (pruned by a
+// polling process every pruneAgeEvery, and by every process as it closes
+// the file). A listener that finds rows gone before it read them tells its
 // caches to start over.
-const keepChanges = 100_000
-
-// pruneEvery is how many logged announcements pass between prunes.
-const pruneEvery = 4096
+const (
+	keepChanges   = 100_000
+	pruneEvery    = 4096
+	keepFor       = time.Minute
+	pruneAgeEvery = 10 * time.Second
+)
 
 // errChangesLost is the feed's failure when a listener fell so far behind
 // that rows it had not read were pruned.
@@ -49,7 +53,9 @@ type feed struct {
 	listeners map[string]map[*listener]struct{}
 	count     int                // listeners on every topic
 	stopPoll  context.CancelFunc // nil while no poller runs
-	sinceLog  int                // announcements logged since the last prune
+	polling   chan struct{}      // closed when the running poller has returned
+	closed    bool               // the store is closed: no new listeners
+	sinceLog  int                // announcements logged since the last prune (committer only)
 
 	origin  string // this DB handle's name in change_log
 	keep    int64  // rows kept; keepChanges except in tests
@@ -101,19 +107,29 @@ func (s *store) ListenChanges(ctx context.Context, topic string, ready func(), f
 
 // listen registers l, starting the poller if it is the first listener.
 func (db *DB) listen(ctx context.Context, topic string, l *listener) error {
+	// Start after the newest row: whatever came before is already in the
+	// store, where an empty cache reads it. Read before taking the lock,
+	// which every commit's publish needs.
 	f := &db.feed
 	f.mu.Lock()
+	closed := f.closed
+	f.mu.Unlock()
+	if closed {
+		return errClosed
+	}
+	var cursor int64
+	if err := db.reader.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM change_log`).Scan(&cursor); err != nil {
+		return fmt.Errorf("listen for changes: %w", translateErr(err))
+	}
+	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.closed {
+		return errClosed
+	}
 	if f.stopPoll == nil {
-		// Start after the newest row: whatever came before is already in
-		// the store, where an empty cache reads it.
-		var cursor int64
-		if err := db.reader.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM change_log`).Scan(&cursor); err != nil {
-			return fmt.Errorf("listen for changes: %w", translateErr(err))
-		}
 		pctx, cancel := context.WithCancel(context.Background())
-		f.stopPoll = cancel
-		go db.poll(pctx, cursor)
+		f.stopPoll, f.polling = cancel, make(chan struct{})
+		go db.poll(pctx, cursor, f.polling)
 	}
 	if f.listeners == nil {
 		f.listeners = map[string]map[*listener]struct{}{}
@@ -138,16 +154,19 @@ func (db *DB) unlisten(topic string, l *listener) {
 	f.count--
 	if f.count == 0 && f.stopPoll != nil {
 		f.stopPoll()
-		f.stopPoll = nil
+		f.stopPoll, f.polling = nil, nil
 	}
 }
 
 // poll reads other processes' announcements from the change log until ctx
 // ends or a read fails; a failure is handed to every listener, which then
-// returns it from ListenChanges (and its cache starts over).
-func (db *DB) poll(ctx context.Context, cursor int64) {
+// returns it from ListenChanges (and its cache starts over). Now and then
+// it prunes rows older than keepFor. It closes done when it returns.
+func (db *DB) poll(ctx context.Context, cursor int64, done chan struct{}) {
+	defer close(done)
 	t := time.NewTicker(pollEvery)
 	defer t.Stop()
+	var pruned time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -164,7 +183,24 @@ func (db *DB) poll(ctx context.Context, cursor int64) {
 		}
 		cursor = next
 		db.publish(changes)
+		if time.Since(pruned) >= pruneAgeEvery {
+			pruned = time.Now()
+			// A failed prune is tried again next time; the rows are only
+			// kept a little longer.
+			_ = db.InTx(ctx, func(tx vern.Store) error { return pruneOld(ctx, tx.(*store)) })
+		}
 	}
+}
+
+// pruneOld deletes change log rows older than keepFor. Rows are in time
+// order, so the newest old row bounds a range of the primary key.
+func pruneOld(ctx context.Context, s *store) error {
+	_, err := s.exec(ctx, `DELETE FROM change_log WHERE seq <= (
+		SELECT seq FROM change_log WHERE at < unixepoch() - ? ORDER BY seq DESC LIMIT 1)`, int64(keepFor/time.Second))
+	if err != nil {
+		return fmt.Errorf("prune change log: %w", translateErr(err))
+	}
+	return nil
 }
 
 // readChanges returns the announcements other processes logged after
@@ -220,7 +256,7 @@ func (db *DB) failListeners(ctx context.Context, err error) {
 	clear(f.listeners)
 	f.count = 0
 	f.stopPoll()
-	f.stopPoll = nil
+	f.stopPoll, f.polling = nil, nil // this poller returns right after
 }
 
 // logChanges appends a committing group's announcements to the change log,
@@ -274,12 +310,24 @@ func (db *DB) publish(changes []change) {
 	}
 }
 
-// stopFeed stops the poller, at Close.
+// stopFeed ends every listener with errClosed and waits for the poller,
+// at Close, before the connections it reads through are closed.
 func (db *DB) stopFeed() {
-	db.feed.mu.Lock()
-	defer db.feed.mu.Unlock()
-	if db.feed.stopPoll != nil {
-		db.feed.stopPoll()
-		db.feed.stopPoll = nil
+	f := &db.feed
+	f.mu.Lock()
+	f.closed = true
+	for _, ls := range f.listeners {
+		for l := range ls {
+			l.lost <- errClosed
+		}
+	}
+	clear(f.listeners)
+	f.count = 0
+	stop, polling := f.stopPoll, f.polling
+	f.stopPoll, f.polling = nil, nil
+	f.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-polling
 	}
 }

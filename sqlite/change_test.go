@@ -95,3 +95,77 @@ func TestListenerHearsOfAFailedPoll(t *testing.T) {
 		t.Fatal("the new poller did not hear the other process")
 	}
 }
+
+// TestOldChangesArePrunedOnClose checks that a process closing the file
+// leaves no change log row older than keepFor: rows link ids to the email
+// indexes they had, which erasure destroys everywhere else.
+func TestOldChangesArePrunedOnClose(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "vern.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"old-1", "old-2", "old-3"} {
+		if err := db.NotifyChange(ctx, "vern_test", k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.writer.Exec(`UPDATE change_log SET at = at - ?`, int64(2*keepFor/time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.NotifyChange(ctx, "vern_test", "fresh"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var keys []string
+	rows, err := db.reader.Query(`SELECT key FROM change_log ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	if fmt.Sprint(keys) != "[fresh]" {
+		t.Fatalf("after close the change log holds %q, want only the fresh row", keys)
+	}
+}
+
+// TestCloseEndsListeners checks that closing the store ends its listeners
+// (their caches turn off) instead of leaving them waiting on a dead feed.
+func TestCloseEndsListeners(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "vern.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped, ready := make(chan error, 1), make(chan struct{})
+	go func() { stopped <- db.ListenChanges(ctx, "vern_test", func() { close(ready) }, func(string) {}) }()
+	<-ready
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-stopped:
+		if !errors.Is(err, errClosed) {
+			t.Fatalf("listener ended with %v, want errClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the listener outlived Close")
+	}
+	if err := db.ListenChanges(ctx, "vern_test", func() {}, func(string) {}); !errors.Is(err, errClosed) {
+		t.Fatalf("listening on a closed store: %v, want errClosed", err)
+	}
+}

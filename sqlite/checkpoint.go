@@ -25,8 +25,8 @@ const checkpointEvery = 500 * time.Millisecond
 // between two groups, to run a RESTART checkpoint on the writer: with no write in progress it copies what is left and waits
 // for the readers still on the old log, so the next commit starts the log
 // afresh. It waits at most restartWait; a reader that takes longer (an
-// export, a sweep) only postpones the reset, and writers are never held
-// up longer than that. Each reset holds writers back for tens of
+// export, a sweep) postpones the reset until the log has grown by as much
+// again, and writers are never held up longer than that at a time. Each reset holds writers back for tens of
 // milliseconds (it syncs the log and the file), so it is kept rare: under
 // the heaviest sustained writes measured (consent grants, about 100 MB of
 // log a second) one every few seconds, costing about 5 % of their
@@ -65,7 +65,11 @@ func (db *DB) checkpointLoop() {
 			t.Reset(time.Duration(db.ckptEvery.Load()))
 			// A failed checkpoint (for instance while another process
 			// holds a lock) is simply tried again next time.
-			if db.walFrames(db.checkpointer, `PRAGMA wal_checkpoint(PASSIVE)`) > db.restartFrames {
+			frames := int64(db.walFrames(db.checkpointer, `PRAGMA wal_checkpoint(PASSIVE)`))
+			// After a reset that found a long reader in the way, the next
+			// waits until the log has grown by as much again, so that a
+			// reader of many seconds costs writers one wait, not one a tick.
+			if limit := db.restartFrames.Load(); frames > limit && frames > db.restartBusyAt.Load()+limit {
 				db.walLong.Store(true)
 			}
 		}
@@ -99,8 +103,13 @@ func (db *DB) restartWAL() {
 	}
 	var busy, frames, copied int
 	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied)
-	if err == nil && busy == 0 {
+	switch {
+	case err != nil:
+	case busy == 0:
+		db.restartBusyAt.Store(0)
 		db.walRestarts.Add(1)
+	default:
+		db.restartBusyAt.Store(int64(frames))
 	}
 	// Without its long wait the writer would give up on another
 	// process's lock at once; if this fails the connection is unusable.

@@ -22,7 +22,7 @@ func TestWALStaysBoundedUnderSteadyReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	db.restartFrames = 50
+	db.restartFrames.Store(50)
 	db.ckptEvery.Store(int64(50 * time.Millisecond))
 
 	first := storetest.NewSealedPerson(0)

@@ -53,11 +53,14 @@ type DB struct {
 	closed       bool
 	closeErr     error
 	feed         feed
-	// restartFrames is the WAL length that makes the checkpointer reset
-	// the log (checkpoint.go); walRestartFrames except in tests.
-	restartFrames int
-	walLong       atomic.Bool  // the checkpointer found the log long: restart it
-	walRestarts   atomic.Int64 // RESTART checkpoints that succeeded
+	// The log reset (checkpoint.go): restartFrames is the log length that
+	// asks for it (walRestartFrames except in tests), walLong the request,
+	// restartBusyAt the length at which a reset last found readers in the
+	// way (0 after one succeeded), walRestarts the resets done.
+	restartFrames atomic.Int64
+	walLong       atomic.Bool
+	restartBusyAt atomic.Int64
+	walRestarts   atomic.Int64
 	ckptEvery     atomic.Int64 // checkpointEvery in ns, except in tests
 	store
 }
@@ -95,10 +98,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		path: path, writer: writer, reader: reader,
 		readStmts: newStmtCache(reader), writeStmts: newStmtCache(writer),
 		txQueue: make(chan *txRequest, maxGroup), committed: make(chan struct{}),
-		feed: feed{origin: newOrigin(), keep: keepChanges, pruneAt: pruneEvery}, restartFrames: walRestartFrames,
+		feed: feed{origin: newOrigin(), keep: keepChanges, pruneAt: pruneEvery},
 	}
 	db.store = store{r: reader, w: writer, db: db}
 	db.ckptEvery.Store(int64(checkpointEvery))
+	db.restartFrames.Store(walRestartFrames)
 	if err := db.startCheckpointer(); err != nil {
 		reader.Close()
 		writer.Close()
@@ -176,12 +180,15 @@ func (db *DB) Path() string { return db.path }
 // Close closes both connection pools.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
+		db.stopFeed() // its poller writes through the committer
 		db.mu.Lock()
 		db.closed = true
 		close(db.txQueue)
 		db.mu.Unlock()
 		<-db.committed
-		db.stopFeed()
+		// Every process, a short CLI command too, leaves no change log
+		// rows older than keepFor behind; a failure only keeps them longer.
+		_ = pruneOld(context.Background(), &db.store)
 		db.stopCheckpointer()
 		db.readStmts.close()
 		db.writeStmts.close()

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/vernhq/vern/sqlite"
 )
 
 // TestServerCacheSeesAnotherProcess caches a person in a running server,
@@ -21,22 +24,42 @@ func TestServerCacheSeesAnotherProcess(t *testing.T) {
 		st, b, _ := r.call(t, true, method, path, body)
 		return st, b
 	}
-	purposes := func() []string {
+	type found struct {
+		ID       string
+		Language string
+		Purposes []string
+	}
+	find := func() found {
 		t.Helper()
 		st, b := call("GET", "/v1/people?email=cached%40example.test", "")
-		var p struct{ Purposes []string }
+		var p found
 		if err := json.Unmarshal(b, &p); err != nil || st != 200 {
 			t.Fatalf("find: %d %s", st, b)
 		}
-		return p.Purposes
+		return p
 	}
-	if st, b := call("POST", "/v1/people", `{"first_name":"Kari","email":"cached@example.test","source":{"channel":"api"}}`); st != 201 {
+	if st, b := call("POST", "/v1/people", `{"first_name":"Kari","email":"cached@example.test","language":"nb","source":{"channel":"api"}}`); st != 201 {
 		t.Fatalf("create: %d %s", st, b)
 	}
-	for range 2 { // the second find is answered from the cache
-		if got := purposes(); len(got) != 0 {
-			t.Fatalf("purposes = %q, want none", got)
-		}
+	p := find()
+
+	// A change written behind the server's back, announced to no one, is
+	// not seen: the server answers from its cache.
+	other, err := sqlite.Open(context.Background(), filepath.Join(r.data, "vern.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := other.FindPersonByID(context.Background(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp.Language = "en"
+	if err := other.UpdatePerson(context.Background(), sp); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	if got := find(); got.Language != "nb" || len(got.Purposes) != 0 {
+		t.Fatalf("found %+v, want the cached person (nb, no purposes)", got)
 	}
 
 	csv := filepath.Join(t.TempDir(), "people.csv")
@@ -46,10 +69,12 @@ func TestServerCacheSeesAnotherProcess(t *testing.T) {
 	if code, out, errOut := runCLI(t, nil, "import", "people", csv, "--data", r.data); code != 0 {
 		t.Fatalf("import exited %d:\n%s\n%s", code, out, errOut)
 	}
+	// The import announced its change; the server reads the stored person
+	// again, with both changes.
 	deadline := time.Now().Add(5 * time.Second)
-	for got := purposes(); !slices.Equal(got, []string{"newsletter"}); got = purposes() {
+	for got := find(); !slices.Equal(got.Purposes, []string{"newsletter"}) || got.Language != "en"; got = find() {
 		if time.Now().After(deadline) {
-			t.Fatalf("the server still answers purposes %q after the import added newsletter", got)
+			t.Fatalf("the server still answers %+v after the import added newsletter", got)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
