@@ -91,13 +91,6 @@ func (c *Cache[V]) Reset(live bool) {
 	c.mu.Unlock()
 }
 
-// Len returns the number of cached entries.
-func (c *Cache[V]) Len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
-}
-
 // Follow keeps the cache coherent with topic until ctx ends: it turns the
 // cache on once feed listens, drops the entry under key(announcement) for
 // each change (an announcement key cannot read empties the cache), and

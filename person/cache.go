@@ -133,16 +133,7 @@ func (s *Service) remember(c cachedPerson, v cacheVersions) {
 	s.records.Put(c.sealed.ID, c, v.records)
 }
 
-// forget drops a person from this node's caches at once, after a commit
-// that changed them: the change feed does the same on every node, but a
-// PostgreSQL notification reaches even the writing node a moment later.
+// forget is Forget for one person, after a commit that changed them.
 func (s *Service) forget(id string, indexes ...[]byte) {
-	if id != "" {
-		s.records.Drop(id)
-	}
-	for _, index := range indexes {
-		if len(index) > 0 {
-			s.ids.Drop(string(index))
-		}
-	}
+	s.Forget([]string{id}, indexes)
 }

@@ -60,9 +60,9 @@ func (s *Service) Erase(ctx context.Context, id string, also ...func(tx vern.Sto
 func (s *Service) Hold(ctx context.Context, id, until string, also ...func(tx vern.Store, e *Erasure) error) (*Erasure, error) {
 	out, err := s.remove(ctx, "hold person", id, also, func(tx vern.Store, sp *vern.SealedPerson, e *Erasure) error {
 		if p := e.Person; p.Phone != "" {
-			dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
+			dk, err := s.unwrap(sp)
 			if err != nil {
-				return fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
+				return err
 			}
 			pd := vern.PersonalData{FirstName: p.FirstName, LastName: p.LastName, Email: p.Email}
 			if sp.Sealed, err = sealPersonal(dk, sp.ID, pd); err != nil {

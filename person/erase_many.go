@@ -55,14 +55,19 @@ func (s *Service) EraseMany(ctx context.Context, tx vern.Store, ids []string, em
 	return &out, nil
 }
 
-// Forget drops people from this node's caches at once. Call it once the
-// transaction in which EraseMany erased them has committed: every node
-// drops them when the announcements arrive, but on PostgreSQL even this
-// node hears its own a moment later, and a read in between could put
-// back what the commit removed.
+// Forget drops people, and the email indexes that led to them, from this
+// node's caches at once. Call it once the transaction that changed them
+// (EraseMany's, say) has committed: every node drops them when the
+// announcements arrive, but on PostgreSQL even this node hears its own a
+// moment later, and a read in between could put back what the commit
+// removed.
 func (s *Service) Forget(ids []string, emailIndexes [][]byte) {
 	for _, id := range ids {
-		s.forget(id)
+		s.records.Drop(id)
 	}
-	s.forget("", emailIndexes...)
+	for _, index := range emailIndexes {
+		if len(index) > 0 {
+			s.ids.Drop(string(index))
+		}
+	}
 }

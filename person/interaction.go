@@ -41,9 +41,9 @@ func (s *Service) AddInteraction(ctx context.Context, personID string, in vern.I
 	if err != nil {
 		return nil, notFound(err)
 	}
-	dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
+	dk, err := s.unwrap(sp)
 	if err != nil {
-		return nil, fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
+		return nil, err
 	}
 	now := s.clock.Now()
 	out := &vern.Interaction{ID: vern.NewID("int", now), PersonID: personID, Channel: in.Channel, Kind: in.Kind, Text: txt, CreatedAt: now}
@@ -63,9 +63,9 @@ func (s *Service) Interactions(ctx context.Context, personID string) ([]*vern.In
 	if err != nil {
 		return nil, notFound(err)
 	}
-	dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
+	dk, err := s.unwrap(sp)
 	if err != nil {
-		return nil, fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
+		return nil, err
 	}
 	rows, err := s.store.FindInteractions(ctx, personID)
 	if err != nil {

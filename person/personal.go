@@ -1,8 +1,6 @@
 package person
 
 import (
-	"fmt"
-
 	"github.com/vernhq/vern"
 )
 
@@ -11,9 +9,9 @@ import (
 // stream many people and need only their contact data. It is safe for
 // concurrent use.
 func (s *Service) OpenPersonal(sp *vern.SealedPerson) (vern.PersonalData, error) {
-	dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
+	dk, err := s.unwrap(sp)
 	if err != nil {
-		return vern.PersonalData{}, fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
+		return vern.PersonalData{}, err
 	}
 	return openPersonal(dk, sp.ID, sp.Sealed)
 }

@@ -57,9 +57,9 @@ func (s *Service) Update(ctx context.Context, id string, upd vern.PersonUpdate, 
 		if err != nil {
 			return err
 		}
-		dk, err := s.keys.Unwrap(sp.WrappedKey, sp.ID)
+		dk, err := s.unwrap(sp)
 		if err != nil {
-			return fmt.Errorf("unwrap key of %s: %w", sp.ID, err)
+			return err
 		}
 		if sp.Sealed, err = sealPersonal(dk, sp.ID, n.personal()); err != nil {
 			return err

@@ -51,7 +51,6 @@ var errChangesLost = errors.New("change log pruned past this process's position"
 type feed struct {
 	mu        sync.Mutex
 	listeners map[string]map[*listener]struct{}
-	count     int                // listeners on every topic
 	stopPoll  context.CancelFunc // nil while no poller runs
 	polling   chan struct{}      // closed when the running poller has returned
 	closed    bool               // the store is closed: no new listeners
@@ -138,7 +137,6 @@ func (db *DB) listen(ctx context.Context, topic string, l *listener) error {
 		f.listeners[topic] = map[*listener]struct{}{}
 	}
 	f.listeners[topic][l] = struct{}{}
-	f.count++
 	return nil
 }
 
@@ -151,8 +149,10 @@ func (db *DB) unlisten(topic string, l *listener) {
 		return // already removed by a failed poll
 	}
 	delete(f.listeners[topic], l)
-	f.count--
-	if f.count == 0 && f.stopPoll != nil {
+	if len(f.listeners[topic]) == 0 {
+		delete(f.listeners, topic)
+	}
+	if len(f.listeners) == 0 && f.stopPoll != nil {
 		f.stopPoll()
 		f.stopPoll, f.polling = nil, nil
 	}
@@ -248,15 +248,25 @@ func (db *DB) failListeners(ctx context.Context, err error) {
 	if ctx.Err() != nil {
 		return // stopped meanwhile; the listeners have left
 	}
+	f.endLocked(err) // this poller returns right after
+}
+
+// endLocked hands err to every listener, forgets them all, so that each
+// returns from ListenChanges, and stops the poller without waiting for it;
+// it returns the poller's done channel. The caller holds f.mu.
+func (f *feed) endLocked(err error) (polling chan struct{}) {
 	for _, ls := range f.listeners {
 		for l := range ls {
 			l.lost <- err
 		}
 	}
 	clear(f.listeners)
-	f.count = 0
-	f.stopPoll()
-	f.stopPoll, f.polling = nil, nil // this poller returns right after
+	polling = f.polling
+	if f.stopPoll != nil {
+		f.stopPoll()
+	}
+	f.stopPoll, f.polling = nil, nil
+	return polling
 }
 
 // logChanges appends a committing group's announcements to the change log,
@@ -316,18 +326,9 @@ func (db *DB) stopFeed() {
 	f := &db.feed
 	f.mu.Lock()
 	f.closed = true
-	for _, ls := range f.listeners {
-		for l := range ls {
-			l.lost <- errClosed
-		}
-	}
-	clear(f.listeners)
-	f.count = 0
-	stop, polling := f.stopPoll, f.polling
-	f.stopPoll, f.polling = nil, nil
+	polling := f.endLocked(errClosed)
 	f.mu.Unlock()
-	if stop != nil {
-		stop()
+	if polling != nil {
 		<-polling
 	}
 }

@@ -22,17 +22,18 @@ const checkpointEvery = 500 * time.Millisecond
 // after a few hundred thousand writes), slowing every read, which must
 // search the log's index first. So once the log holds walRestartFrames
 // frames (256 MiB of 4 KiB pages), the checkpointer asks the committer,
-// between two groups, to run a RESTART checkpoint on the writer: with no write in progress it copies what is left and waits
-// for the readers still on the old log, so the next commit starts the log
-// afresh. It waits at most restartWait; a reader that takes longer (an
-// export, a sweep) postpones the reset until the log has grown by as much
-// again, and writers are never held up longer than that at a time. Each reset holds writers back for tens of
-// milliseconds (it syncs the log and the file), so it is kept rare: under
-// the heaviest sustained writes measured (consent grants, about 100 MB of
-// log a second) one every few seconds, costing about 5 % of their
-// throughput; the log file then stays under about 300 MB where it grew by
-// gigabytes a minute. Light load never gets there: the log resets itself
-// whenever readers pause.
+// between two groups, to run a RESTART checkpoint on the writer: with no
+// write in progress it copies what is left and waits for the readers
+// still on the old log, so the next commit starts the log afresh. It waits
+// at most restartWait; a reader that takes longer (an export, a sweep)
+// postpones the reset until the log has grown by as much again, and
+// writers are never held up longer than that at a time. Each reset holds
+// writers back for tens of milliseconds (it syncs the log and the file),
+// so it is kept rare: under the heaviest sustained writes measured
+// (consent grants, about 100 MB of log a second) one every few seconds,
+// costing about 5 % of their throughput; the log file then stays under
+// about 300 MB where it grew by gigabytes a minute. Light load never gets
+// there: the log resets itself whenever readers pause.
 const (
 	walRestartFrames = 65536
 	restartWait      = 200 * time.Millisecond
@@ -65,7 +66,7 @@ func (db *DB) checkpointLoop() {
 			t.Reset(time.Duration(db.ckptEvery.Load()))
 			// A failed checkpoint (for instance while another process
 			// holds a lock) is simply tried again next time.
-			frames := int64(db.walFrames(db.checkpointer, `PRAGMA wal_checkpoint(PASSIVE)`))
+			_, frames, _ := checkpoint(db.checkpointer, "PASSIVE")
 			// After a reset that found a long reader in the way, the next
 			// waits until the log has grown by as much again, so that a
 			// reader of many seconds costs writers one wait, not one a tick.
@@ -76,16 +77,14 @@ func (db *DB) checkpointLoop() {
 	}
 }
 
-// walFrames runs a checkpoint pragma on q and returns the frames in the
-// log after it, or 0 if it failed.
-func (db *DB) walFrames(q interface {
+// checkpoint runs a checkpoint of mode on q and reports whether readers
+// or another writer kept it from finishing, and the frames in the log.
+func checkpoint(q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, pragma string) int {
-	var busy, frames, copied int
-	if err := q.QueryRowContext(context.Background(), pragma).Scan(&busy, &frames, &copied); err != nil {
-		return 0
-	}
-	return frames
+}, mode string) (busy bool, frames int64, err error) {
+	var blocked, copied int64
+	err = q.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(`+mode+`)`).Scan(&blocked, &frames, &copied)
+	return blocked != 0, frames, err
 }
 
 // restartWAL runs a RESTART checkpoint on the writer, waiting at most
@@ -101,15 +100,13 @@ func (db *DB) restartWAL() {
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, restartWait.Milliseconds())); err != nil {
 		return
 	}
-	var busy, frames, copied int
-	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied)
-	switch {
+	switch busy, frames, err := checkpoint(conn, "RESTART"); {
 	case err != nil:
-	case busy == 0:
+	case !busy:
 		db.restartBusyAt.Store(0)
 		db.walRestarts.Add(1)
 	default:
-		db.restartBusyAt.Store(int64(frames))
+		db.restartBusyAt.Store(frames)
 	}
 	// Without its long wait the writer would give up on another
 	// process's lock at once; if this fails the connection is unusable.

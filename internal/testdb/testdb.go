@@ -92,16 +92,7 @@ func PostgresSchemaURL(tb testing.TB) string {
 func SQLiteNodes(tb testing.TB) (*sqlite.DB, *sqlite.DB) {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "vern.db")
-	open := func() *sqlite.DB {
-		db, err := sqlite.Open(context.Background(), path)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() { db.Close() })
-		return db
-	}
-	a := open()
-	return a, open()
+	return twice(tb, func() (*sqlite.DB, error) { return sqlite.Open(context.Background(), path) })
 }
 
 // PostgresNodes opens two stores on one fresh schema, as two nodes sharing
@@ -109,16 +100,22 @@ func SQLiteNodes(tb testing.TB) (*sqlite.DB, *sqlite.DB) {
 func PostgresNodes(tb testing.TB) (*postgres.DB, *postgres.DB) {
 	tb.Helper()
 	u := PostgresSchemaURL(tb)
-	open := func() *postgres.DB {
-		db, err := postgres.Open(context.Background(), u)
+	return twice(tb, func() (*postgres.DB, error) { return postgres.Open(context.Background(), u) })
+}
+
+// twice opens two stores with open, each closed at cleanup.
+func twice[S interface{ Close() error }](tb testing.TB, open func() (S, error)) (S, S) {
+	tb.Helper()
+	var s [2]S
+	for i := range s {
+		db, err := open()
 		if err != nil {
 			tb.Fatal(err)
 		}
 		tb.Cleanup(func() { db.Close() })
-		return db
+		s[i] = db
 	}
-	a := open()
-	return a, open()
+	return s[0], s[1]
 }
 
 // Postgres opens a store on a fresh schema, closed and dropped at cleanup.
