@@ -106,8 +106,10 @@ func (s *store) ListenChanges(ctx context.Context, topic string, ready func(), f
 
 // listen registers l, starting the poller if it is the first listener.
 func (db *DB) listen(ctx context.Context, topic string, l *listener) error {
-	// Start after the newest row: whatever came before is already in the
-	// store, where an empty cache reads it. Read before taking the lock,
+	// Start after the last number given out: whatever came before is
+	// already in the store, where an empty cache reads it. That is the
+	// log's sequence, not its newest row: pruning may have emptied the log,
+	// and new rows continue the sequence. Read before taking the lock,
 	// which every commit's publish needs.
 	f := &db.feed
 	f.mu.Lock()
@@ -117,7 +119,7 @@ func (db *DB) listen(ctx context.Context, topic string, l *listener) error {
 		return errClosed
 	}
 	var cursor int64
-	if err := db.reader.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM change_log`).Scan(&cursor); err != nil {
+	if err := db.reader.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0)`).Scan(&cursor); err != nil {
 		return fmt.Errorf("listen for changes: %w", translateErr(err))
 	}
 	f.mu.Lock()

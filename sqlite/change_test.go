@@ -169,3 +169,59 @@ func TestCloseEndsListeners(t *testing.T) {
 		t.Fatalf("listening on a closed store: %v, want errClosed", err)
 	}
 }
+
+// TestListenAfterTheLogWasEmptied reopens a file whose change log was
+// pruned empty (a server restarted after a quiet minute) and checks that a
+// listener starts after the last number ever given out, not after the
+// newest row left: new rows continue that numbering, and counting from
+// the empty log would take them for a gap and reset every cache.
+func TestListenAfterTheLogWasEmptied(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "vern.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"old-1", "old-2"} {
+		if err := db.NotifyChange(ctx, "vern_test", k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.writer.Exec(`UPDATE change_log SET at = at - ?`, int64(2*keepFor/time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil { // prunes both rows
+		t.Fatal(err)
+	}
+
+	a, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopped, heard, ready := make(chan error, 1), make(chan string, 8), make(chan struct{})
+	go func() {
+		stopped <- a.ListenChanges(lctx, "vern_test", func() { close(ready) }, func(k string) { heard <- k })
+	}()
+	<-ready
+	if err := b.NotifyChange(ctx, "vern_test", "new"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case k := <-heard:
+		if k != "new" {
+			t.Fatalf("heard %q, want new", k)
+		}
+	case err := <-stopped:
+		t.Fatalf("the listener stopped with %v instead of hearing the new row", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the listener did not hear the other process")
+	}
+}
