@@ -27,13 +27,21 @@ type Cache[V any] struct {
 
 	mu sync.RWMutex
 	m  map[string]V
+
+	following     chan struct{} // closed the first time the cache turns live
+	followingOnce sync.Once
 }
 
 // NewCache returns a cache that holds at most max entries; past that each
 // new entry replaces an arbitrary old one.
 func NewCache[V any](max int) *Cache[V] {
-	return &Cache[V]{max: max}
+	return &Cache[V]{max: max, following: make(chan struct{})}
 }
+
+// Following returns a channel closed once the cache has first turned live,
+// that is once its feed listens: a server waits on it before it takes
+// requests, so that its first answers are already kept.
+func (c *Cache[V]) Following() <-chan struct{} { return c.following }
 
 // Get returns the value cached under key.
 func (c *Cache[V]) Get(key string) (V, bool) {
@@ -89,6 +97,22 @@ func (c *Cache[V]) Reset(live bool) {
 	c.m = nil
 	c.live.Store(live)
 	c.mu.Unlock()
+	if live {
+		c.followingOnce.Do(func() { close(c.following) })
+	}
+}
+
+// WaitFollowing waits until every one of caches has turned live once, or
+// ctx ends.
+func WaitFollowing(ctx context.Context, caches ...interface{ Following() <-chan struct{} }) error {
+	for _, c := range caches {
+		select {
+		case <-c.Following():
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // Follow keeps the cache coherent with topic until ctx ends: it turns the

@@ -23,6 +23,12 @@ func (s *Service) Run(ctx context.Context) {
 	})
 }
 
+// WaitFollowing waits until Run has the decision cache following the
+// change feed, or ctx ends.
+func (s *Service) WaitFollowing(ctx context.Context) error {
+	return vern.WaitFollowing(ctx, s.cache)
+}
+
 // state returns a person's folded ledger and contracts, from the cache
 // when it is live.
 func (s *Service) state(ctx context.Context, personID string) (State, error) {

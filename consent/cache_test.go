@@ -20,7 +20,11 @@ func runCache(t *testing.T, svc *consent.Service) {
 	done := make(chan struct{})
 	go func() { svc.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	time.Sleep(200 * time.Millisecond) // the listener connects; correctness never depends on it
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	if err := svc.WaitFollowing(wctx); err != nil {
+		t.Fatalf("the decision cache did not start following the change feed: %v", err)
+	}
 }
 
 // TestCachedDecisionsFollowEveryWrite grants and withdraws on one node and
@@ -82,7 +86,9 @@ func BenchmarkDecidePersonCached(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go f.svc.Run(ctx)
-	time.Sleep(100 * time.Millisecond)
+	if err := f.svc.WaitFollowing(ctx); err != nil {
+		b.Fatal(err)
+	}
 	ids := make([]string, 1000)
 	for i := range ids {
 		ids[i] = f.personTB(b, "hot"+string(rune('a'+i%26))+time.Duration(i).String()+"@example.test")
@@ -112,7 +118,9 @@ func BenchmarkDecideEmails10k(b *testing.B) {
 	defer cancel()
 	go f.people.Run(ctx, nil)
 	go f.svc.Run(ctx)
-	time.Sleep(100 * time.Millisecond)
+	if err := f.svc.WaitFollowing(ctx); err != nil {
+		b.Fatal(err)
+	}
 	emails := make([]string, 10000)
 	for i := range emails {
 		emails[i] = "bulk" + time.Duration(i).String() + "@example.test"

@@ -60,6 +60,12 @@ func (s *Service) Run(ctx context.Context, log *slog.Logger) {
 	<-done
 }
 
+// WaitFollowing waits until Run has both caches following the change
+// feed, or ctx ends.
+func (s *Service) WaitFollowing(ctx context.Context) error {
+	return vern.WaitFollowing(ctx, s.ids, s.records)
+}
+
 // decodeIndex turns an announced hex index into the ids cache's key.
 func decodeIndex(announced string) (string, bool) {
 	index, err := hex.DecodeString(announced)

@@ -23,7 +23,7 @@ func TestEmailCacheFollowsRectification(t *testing.T) {
 		go func() { a.Run(ctx, nil); close(doneA) }()
 		go func() { b.Run(ctx, nil); close(doneB) }()
 		defer func() { cancel(); <-doneA; <-doneB }()
-		time.Sleep(200 * time.Millisecond)
+		waitFollowing(t, ctx, a, b)
 
 		p, _, err := a.Create(ctx, vern.PersonInput{Email: "old@example.test", Source: vern.Source{Channel: vern.ChannelAPI}})
 		if err != nil {
@@ -75,9 +75,19 @@ func runCaches(t *testing.T, ctx context.Context, svcs ...*person.Service) {
 		go func() { svc.Run(ctx, nil); close(done) }()
 		t.Cleanup(func() { <-done })
 	}
-	// Listening starts within milliseconds; nothing below depends on it
-	// having started except that caching begins.
-	time.Sleep(200 * time.Millisecond)
+	waitFollowing(t, ctx, svcs...)
+}
+
+// waitFollowing waits until the caches of svcs follow the change feed.
+func waitFollowing(t *testing.T, ctx context.Context, svcs ...*person.Service) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for _, svc := range svcs {
+		if err := svc.WaitFollowing(ctx); err != nil {
+			t.Fatalf("the caches did not start following the change feed: %v", err)
+		}
+	}
 }
 
 // eventually polls check until it returns "" or five seconds pass.

@@ -96,6 +96,7 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 	if err := startMailer(bg, cfg, app); err != nil {
 		return err
 	}
+	startCaches(ctx, bg, app)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -116,10 +117,7 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 	}
 
 	go refreshPolicy(bg, app)
-	app.Consent.SetLogger(app.Log)
-	go app.Consent.Run(bg)         // the decision cache, kept coherent by the store's change feed
-	go app.People.Run(bg, app.Log) // the registry's lookup caches, likewise
-	go app.Webhooks.Run(bg)        // delivers the outbox to the configured webhooks
+	go app.Webhooks.Run(bg) // delivers the outbox to the configured webhooks
 	go app.Consent.RunCheckpoints(bg, time.Hour)
 	go func() { // finish mailings and notices a stop cut short
 		if err := app.Newsletters.Resume(bg); err != nil && bg.Err() == nil {
@@ -148,6 +146,29 @@ func (m *Main) serve(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// cacheStartWait bounds how long a starting server waits for its caches to
+// follow the change feed before it takes requests regardless.
+const cacheStartWait = 10 * time.Second
+
+// startCaches starts the decision and registry caches and waits, up to
+// cacheStartWait, until they follow the store's change feed, so that the
+// first requests are already served from them. Caches that are not yet
+// following send lookups to the store, which is slower but as correct.
+func startCaches(ctx, bg context.Context, app *App) {
+	app.Consent.SetLogger(app.Log)
+	go app.Consent.Run(bg)         // the decision cache, kept coherent by the store's change feed
+	go app.People.Run(bg, app.Log) // the registry's lookup caches, likewise
+	wctx, cancel := context.WithTimeout(ctx, cacheStartWait)
+	defer cancel()
+	err := app.Consent.WaitFollowing(wctx)
+	if err == nil {
+		err = app.People.WaitFollowing(wctx)
+	}
+	if err != nil && ctx.Err() == nil {
+		app.Log.Warn("caches are not following the change feed yet; lookups read the store until they are", "error", err.Error())
+	}
 }
 
 // refreshPolicy picks up policy versions that other nodes publish.
