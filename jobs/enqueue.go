@@ -22,6 +22,11 @@ type enqueueOptions struct {
 // later: River's leader moves due jobs to the ready list every 5 s (with 5 s
 // of look-ahead), and a job scheduled between two passes waits for the next.
 func At(t time.Time) EnqueueOption {
+	// The SQLite driver keeps times to the millisecond; rounding up keeps
+	// the job from becoming due a fraction of one early.
+	if r := t.Truncate(time.Millisecond); r.Before(t) {
+		t = r.Add(time.Millisecond)
+	}
 	return func(o *enqueueOptions) { o.at = t }
 }
 

@@ -135,7 +135,7 @@ func TestEnqueue_runsOnce(t *testing.T) {
 		q.Handle("test.once", c.handle)
 		mustStart(t, q)
 		mustEnqueue(t, q, "test.once", "req_1")
-		waitFor(t, 5*time.Second, "the job", func() bool { return c.get("req_1") == 1 })
+		waitFor(t, 30*time.Second, "the job", func() bool { return c.get("req_1") == 1 })
 		time.Sleep(200 * time.Millisecond)
 		if got := c.n.Load(); got != 1 {
 			t.Fatalf("runs = %d, want 1", got)
@@ -154,7 +154,7 @@ func TestEnqueue_sameKeyWhilePending(t *testing.T) {
 		mustEnqueue(t, q, "test.dup", "req_1")
 		mustEnqueue(t, q, "test.dup", "req_2") // another key is another job
 		mustStart(t, q)
-		waitFor(t, 5*time.Second, "both keys", func() bool { return c.n.Load() >= 2 })
+		waitFor(t, 30*time.Second, "both keys", func() bool { return c.n.Load() >= 2 })
 		time.Sleep(200 * time.Millisecond)
 		if a, b := c.get("req_1"), c.get("req_2"); a != 1 || b != 1 {
 			t.Fatalf("runs req_1 = %d, req_2 = %d; want 1 and 1", a, b)
@@ -163,9 +163,9 @@ func TestEnqueue_sameKeyWhilePending(t *testing.T) {
 		// A finished job no longer blocks the key: the work can be asked for
 		// again. River records completion a moment after the handler returns,
 		// and until then the job still counts as running.
-		waitFor(t, 5*time.Second, "completion", func() bool { return completed(t, db) == 2 })
+		waitFor(t, 30*time.Second, "completion", func() bool { return completed(t, db) == 2 })
 		mustEnqueue(t, q, "test.dup", "req_1")
-		waitFor(t, 5*time.Second, "the second run", func() bool { return c.get("req_1") == 2 })
+		waitFor(t, 30*time.Second, "the second run", func() bool { return c.get("req_1") == 2 })
 	})
 }
 
@@ -254,7 +254,7 @@ func TestHandler_retriedThenSucceeds(t *testing.T) {
 		mustEnqueue(t, q, "test.flaky", "req_1")
 		select {
 		case <-done:
-		case <-time.After(10 * time.Second):
+		case <-time.After(30 * time.Second):
 			t.Fatalf("job did not succeed; attempts = %d", attempts.Load())
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -290,7 +290,7 @@ func TestHandler_permanentErrorNotRetried(t *testing.T) {
 		})
 		mustStart(t, q)
 		mustEnqueue(t, q, "test.gone", "req_1")
-		waitFor(t, 5*time.Second, "the attempt", func() bool { return attempts.Load() == 1 })
+		waitFor(t, 30*time.Second, "the attempt", func() bool { return attempts.Load() == 1 })
 		time.Sleep(300 * time.Millisecond)
 		if got := attempts.Load(); got != 1 {
 			t.Fatalf("attempts = %d, want 1", got)
@@ -318,7 +318,7 @@ func TestEnqueue_survivesRestart(t *testing.T) {
 		c := newCounter()
 		q2.Handle("test.durable", c.handle)
 		mustStart(t, q2)
-		waitFor(t, 5*time.Second, "the job on the next node", func() bool { return c.get("req_1") == 1 })
+		waitFor(t, 30*time.Second, "the job on the next node", func() bool { return c.get("req_1") == 1 })
 	})
 }
 
@@ -340,7 +340,7 @@ func TestEnqueue_atNotEarly(t *testing.T) {
 				t.Fatalf("ran %s early", at.Sub(got))
 			}
 			t.Logf("ran %s after its time", got.Sub(at).Round(time.Millisecond))
-		case <-time.After(8 * time.Second):
+		case <-time.After(30 * time.Second):
 			t.Fatal("scheduled job did not run")
 		}
 	})
@@ -355,7 +355,7 @@ func TestEvery(t *testing.T) {
 		q.Every("test.sweep", time.Second, "all")
 		mustStart(t, q)
 		// Once on election, then once a second.
-		waitFor(t, 10*time.Second, "two periodic runs", func() bool { return c.get("all") >= 2 })
+		waitFor(t, 30*time.Second, "two periodic runs", func() bool { return c.get("all") >= 2 })
 	})
 }
 
@@ -471,7 +471,7 @@ func TestTwoNodes(t *testing.T) {
 		}
 		wg.Wait()
 		enqueued := time.Since(start)
-		waitFor(t, 20*time.Second, "all jobs", func() bool { return c.n.Load() >= int64(n) })
+		waitFor(t, 90*time.Second, "all jobs", func() bool { return c.n.Load() >= int64(n) })
 		elapsed := time.Since(start)
 		time.Sleep(200 * time.Millisecond) // let a duplicate, if any, show up
 
@@ -510,7 +510,7 @@ func TestThroughput(t *testing.T) {
 		enqueued := time.Since(start)
 		start = time.Now()
 		mustStart(t, q)
-		waitFor(t, 20*time.Second, "all jobs", func() bool { return done.Load() >= n })
+		waitFor(t, 90*time.Second, "all jobs", func() bool { return done.Load() >= n })
 		worked := time.Since(start)
 		t.Logf("%s: enqueue %d one by one: %s (%.0f/s); work them: %s (%.0f jobs/s)",
 			e.engine, n, enqueued.Round(time.Millisecond), n/enqueued.Seconds(),
