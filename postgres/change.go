@@ -2,16 +2,36 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
+// Notification channels are database-wide, while a deployment is a schema:
+// two deployments sharing one database must not hear each other. So a
+// topic's channel is the topic itself in the public schema (the usual
+// case, and what every version of Vern has used there) and the topic with
+// a hash of the schema name appended in any other.
+
+// channelSuffix returns what schema appends to a topic's channel.
+func channelSuffix(schema string) string {
+	if schema == "public" {
+		return ""
+	}
+	h := sha256.Sum256([]byte(schema))
+	return "_" + hex.EncodeToString(h[:6])
+}
+
+// channel names topic's notification channel in this store's schema.
+func (s *store) channel(topic string) string { return topic + s.db.channelSuffix }
+
 // NotifyChange sends a PostgreSQL notification; inside a transaction
 // PostgreSQL delivers it only on commit, to every listening node.
 func (s *store) NotifyChange(ctx context.Context, topic, key string) error {
-	if _, err := s.q.ExecContext(ctx, `SELECT pg_notify($1, $2)`, topic, key); err != nil {
+	if _, err := s.q.ExecContext(ctx, `SELECT pg_notify($1, $2)`, s.channel(topic), key); err != nil {
 		return fmt.Errorf("notify change: %w", translateErr(err))
 	}
 	return nil
@@ -24,7 +44,7 @@ func (s *store) ListenChanges(ctx context.Context, topic string, ready func(), f
 		return fmt.Errorf("listen for changes: %w", err)
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{topic}.Sanitize()); err != nil {
+	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{s.channel(topic)}.Sanitize()); err != nil {
 		return fmt.Errorf("listen for changes: %w", err)
 	}
 	ready()

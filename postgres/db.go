@@ -7,8 +7,10 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -36,6 +38,9 @@ func Migrations() fs.FS {
 type DB struct {
 	db  *sql.DB
 	url string // for connections of its own, such as the change listener
+	// channelSuffix scopes change notifications to this database schema
+	// (see channel).
+	channelSuffix string
 	store
 }
 
@@ -56,17 +61,29 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	if err := migrate(ctx, sqldb); err != nil {
+	var schema string
+	if err := sqldb.QueryRowContext(ctx, `SELECT coalesce(current_schema(), '')`).Scan(&schema); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	if err := migrate(ctx, sqldb, schema); err != nil {
 		sqldb.Close()
 		return nil, err
 	}
-	db := &DB{db: sqldb, url: url}
+	db := &DB{db: sqldb, url: url, channelSuffix: channelSuffix(schema)}
 	db.store = store{q: sqldb, db: db}
 	return db, nil
 }
 
-func migrate(ctx context.Context, db *sql.DB) error {
-	locker, err := lock.NewPostgresSessionLocker()
+// migrate applies pending migrations to schema. Nodes of one deployment
+// take turns through an advisory lock scoped to the schema, trying every
+// second for up to five minutes; deployments in other schemas of the same
+// database do not wait for each other.
+func migrate(ctx context.Context, db *sql.DB, schema string) error {
+	locker, err := lock.NewPostgresSessionLocker(
+		lock.WithLockID(migrationLockID(schema)),
+		lock.WithLockTimeout(1, 300),
+	)
 	if err != nil {
 		return fmt.Errorf("prepare migration lock: %w", err)
 	}
@@ -82,6 +99,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("migrate postgres: %w", err)
 	}
 	return nil
+}
+
+// migrationLockID is the advisory lock key of schema's migrations.
+func migrationLockID(schema string) int64 {
+	h := sha256.Sum256([]byte("vern.migrate." + schema))
+	return int64(binary.BigEndian.Uint64(h[:8]))
 }
 
 // Close closes the connection pool.

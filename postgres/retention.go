@@ -239,7 +239,7 @@ func (s *store) NotifyChanges(ctx context.Context, topic string, keys []string) 
 	if len(keys) == 0 {
 		return nil
 	}
-	if _, err := s.q.ExecContext(ctx, `SELECT pg_notify($1, k) FROM unnest($2::text[]) AS k`, topic, keys); err != nil {
+	if _, err := s.q.ExecContext(ctx, `SELECT pg_notify($1, k) FROM unnest($2::text[]) AS k`, s.channel(topic), keys); err != nil {
 		return fmt.Errorf("notify changes: %w", translateErr(err))
 	}
 	return nil
