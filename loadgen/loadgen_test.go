@@ -98,7 +98,7 @@ func TestRunWarmupExcluded(t *testing.T) {
 	f := &fakeVern{delay: func(int64) time.Duration { return time.Millisecond }}
 	srv := MustStartFake(t, f)
 	mix := []loadgen.Weighted{{Op: loadgen.CreatePerson{}, Weight: 1}}
-	cfg := loadgen.Config{BaseURL: srv.URL, Token: testToken, Clients: 2, Requests: 100, Warmup: 50 * time.Millisecond}
+	cfg := loadgen.Config{BaseURL: srv.URL, Token: testToken, Clients: 2, Requests: 100, Warmup: 300 * time.Millisecond}
 	rep := MustRun(t, cfg, mix, nil)
 	if rep.Total.Count != 100 {
 		t.Errorf("counted %d requests, want 100", rep.Total.Count)
@@ -179,10 +179,11 @@ func TestRunErrorsByStatus(t *testing.T) {
 }
 
 func TestRunPercentiles(t *testing.T) {
-	// Every fifth request takes 40ms, the others 2ms: 20% slow means p50 is
-	// fast and p90, p99 and max are slow. Sleeps only set lower bounds, so
-	// the fast side is checked against the slow value, with room for noise.
-	const fast, slow = 2 * time.Millisecond, 40 * time.Millisecond
+	// Every fifth request takes 200ms, the others 2ms: 20% slow means p50
+	// is fast and p90, p99 and max are slow. Sleeps only set lower bounds,
+	// so the fast side is checked against the slow value, with room for a
+	// loaded machine's noise.
+	const fast, slow = 2 * time.Millisecond, 200 * time.Millisecond
 	f := &fakeVern{delay: func(n int64) time.Duration {
 		if n%5 == 0 {
 			return slow

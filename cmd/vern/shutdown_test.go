@@ -26,7 +26,14 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	defer conn.Close()
 	fmt.Fprintf(conn, "POST /v1/people HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", r.addr, token, len(body))
 	fmt.Fprint(conn, body[:20])
-	time.Sleep(100 * time.Millisecond) // the server is now reading the body
+	// A second connection's answer proves the first was accepted (the
+	// listener accepts in order): the server is now reading its body.
+	if resp, err := http.Get("http://" + r.addr + "/healthz"); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	time.Sleep(100 * time.Millisecond)
 
 	exited := make(chan int, 1)
 	go func() { exited <- r.stop() }()
