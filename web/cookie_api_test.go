@@ -255,9 +255,14 @@ func TestCookieConsentRateLimit(t *testing.T) {
 	var last int
 	var h http.Header
 	var b []byte
-	for i := range 4 {
+	// The fourth request in a row is refused unless the first three took
+	// two seconds; a loaded machine gets a few more tries.
+	for i := range 10 {
 		body := []byte(`{"visitor_id":"VisitorAbcdefgh1234","nonce":"nonce-00000000000000` + string(rune('a'+i)) + `","cookie_hash":"` + hash + `","granted":[]}`)
 		last, h, b = ts.raw(t, "POST", "/v1/public/cookie-consents", body, map[string]string{"Origin": testSite, "Content-Type": "application/json"})
+		if last == http.StatusTooManyRequests {
+			break
+		}
 	}
 	if last != http.StatusTooManyRequests || h.Get("Retry-After") == "" || !strings.Contains(string(b), "rate_limited") {
 		t.Fatalf("hammering: %d Retry-After %q %s", last, h.Get("Retry-After"), b)

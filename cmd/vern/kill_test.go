@@ -98,25 +98,50 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startBinary starts `vern serve` and waits until /healthz answers.
-func startBinary(t *testing.T, bin, data, addr string) *exec.Cmd {
+// binary is a `vern serve` process started by startBinary.
+type binary struct {
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once the process has exited
+}
+
+// kill kills the process with SIGKILL and waits until it has exited.
+func (b *binary) kill(t *testing.T) {
+	t.Helper()
+	if err := b.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-b.exited
+}
+
+// startBinary starts `vern serve` and waits until /healthz answers. It
+// fails at once, with the server's output, if the server exits first.
+func startBinary(t *testing.T, bin, data, addr string) *binary {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--data", data, "--addr", addr)
 	cmd.Env = append(os.Environ(), "VERN_DATABASE_URL=")
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(20 * time.Second)
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			t.Fatalf("vern serve exited before answering /healthz:\n%s", stderr.String())
+		default:
+		}
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			return cmd
+			return &binary{cmd: cmd, exited: exited}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatal("vern serve did not answer /healthz in 20 s")
+	t.Fatal("vern serve did not answer /healthz in 60 s")
 	return nil
 }
 
@@ -247,7 +272,7 @@ func TestAcknowledgedConsentsSurviveSIGKILL(t *testing.T) {
 // writes (acked counts them), so that the kill lands amid writes however
 // slow the machine is. It fails the test if the server acknowledges fewer
 // within a minute.
-func killUnderLoad(t *testing.T, srv *exec.Cmd, acked func() int) {
+func killUnderLoad(t *testing.T, srv *binary, acked func() int) {
 	t.Helper()
 	start := time.Now()
 	for time.Since(start) < 1500*time.Millisecond || acked() < 100 {
@@ -256,8 +281,5 @@ func killUnderLoad(t *testing.T, srv *exec.Cmd, acked func() int) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if err := srv.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = srv.Wait()
+	srv.kill(t)
 }
