@@ -56,43 +56,65 @@ func TestChangeLogIsPrunedAndLossIsReported(t *testing.T) {
 // process.
 func TestListenerHearsOfAFailedPoll(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "vern.db")
-	a, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-
-	listen := func() (<-chan error, <-chan string) {
-		stopped, heard, ready := make(chan error, 1), make(chan string, 8), make(chan struct{})
-		go func() {
-			stopped <- a.ListenChanges(ctx, "vern_test", func() { close(ready) }, func(k string) { heard <- k })
-		}()
-		<-ready
-		return stopped, heard
-	}
-	stopped, _ := listen()
+	a, b := openTwo(t, filepath.Join(t.TempDir(), "vern.db"))
+	stopped, _ := listenTest(t, ctx, a)
 	a.failListeners(ctx, errChangesLost) // as the poller does when a read fails
 	if err := <-stopped; !errors.Is(err, errChangesLost) {
 		t.Fatalf("listener ended with %v, want errChangesLost", err)
 	}
 
-	_, heard := listen()
-	if err := b.NotifyChange(ctx, "vern_test", "after"); err != nil {
+	stopped, heard := listenTest(t, ctx, a)
+	mustHear(t, b, stopped, heard, "after")
+}
+
+// openTwo opens two handles on the file at path, as two processes would,
+// closed at cleanup.
+func openTwo(t *testing.T, path string) (*DB, *DB) {
+	t.Helper()
+	var dbs [2]*DB
+	for i := range dbs {
+		db, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	return dbs[0], dbs[1]
+}
+
+// listenTest listens on topic vern_test of db until ctx ends, and returns
+// what it hears and the error it stops with.
+func listenTest(t *testing.T, ctx context.Context, db *DB) (stopped <-chan error, heard <-chan string) {
+	t.Helper()
+	errc, keys, ready := make(chan error, 1), make(chan string, 8), make(chan struct{})
+	go func() {
+		errc <- db.ListenChanges(ctx, "vern_test", func() { close(ready) }, func(k string) { keys <- k })
+	}()
+	select {
+	case <-ready:
+	case err := <-errc:
+		t.Fatalf("listening failed: %v", err)
+	}
+	return errc, keys
+}
+
+// mustHear announces key on from and checks that the listener hears it
+// next, and does not stop instead.
+func mustHear(t *testing.T, from *DB, stopped <-chan error, heard <-chan string, key string) {
+	t.Helper()
+	if err := from.NotifyChange(context.Background(), "vern_test", key); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case k := <-heard:
-		if k != "after" {
-			t.Fatalf("heard %q, want after", k)
+		if k != key {
+			t.Fatalf("heard %q, want %q", k, key)
 		}
+	case err := <-stopped:
+		t.Fatalf("the listener stopped with %v instead of hearing %q", err, key)
 	case <-time.After(10 * time.Second):
-		t.Fatal("the new poller did not hear the other process")
+		t.Fatalf("the listener did not hear %q from the other process", key)
 	}
 }
 
@@ -194,34 +216,7 @@ func TestListenAfterTheLogWasEmptied(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	a, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	lctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stopped, heard, ready := make(chan error, 1), make(chan string, 8), make(chan struct{})
-	go func() {
-		stopped <- a.ListenChanges(lctx, "vern_test", func() { close(ready) }, func(k string) { heard <- k })
-	}()
-	<-ready
-	if err := b.NotifyChange(ctx, "vern_test", "new"); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case k := <-heard:
-		if k != "new" {
-			t.Fatalf("heard %q, want new", k)
-		}
-	case err := <-stopped:
-		t.Fatalf("the listener stopped with %v instead of hearing the new row", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("the listener did not hear the other process")
-	}
+	a, b := openTwo(t, path)
+	stopped, heard := listenTest(t, ctx, a)
+	mustHear(t, b, stopped, heard, "new")
 }
