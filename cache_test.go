@@ -36,7 +36,11 @@ func TestCacheKeepsNothingUntilLive(t *testing.T) {
 	if _, ok := c.Get("a"); ok {
 		t.Fatal("a cache turned off still answers")
 	}
-	<-c.Following()
+	select {
+	case <-c.Following():
+	default:
+		t.Fatal("Following reopened when the cache turned off")
+	}
 }
 
 func TestCacheRefusesAStaleRead(t *testing.T) {

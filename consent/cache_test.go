@@ -20,10 +20,20 @@ func runCache(t *testing.T, svc *consent.Service) {
 	done := make(chan struct{})
 	go func() { svc.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer wcancel()
-	if err := svc.WaitFollowing(wctx); err != nil {
-		t.Fatalf("the decision cache did not start following the change feed: %v", err)
+	waitFollowing(t, ctx, svc)
+}
+
+// waitFollowing waits until the caches of services follow the change feed.
+func waitFollowing(tb testing.TB, ctx context.Context, services ...interface {
+	WaitFollowing(context.Context) error
+}) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for _, s := range services {
+		if err := s.WaitFollowing(ctx); err != nil {
+			tb.Fatalf("the caches did not start following the change feed: %v", err)
+		}
 	}
 }
 
@@ -86,9 +96,7 @@ func BenchmarkDecidePersonCached(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go f.svc.Run(ctx)
-	if err := f.svc.WaitFollowing(ctx); err != nil {
-		b.Fatal(err)
-	}
+	waitFollowing(b, ctx, f.svc)
 	ids := make([]string, 1000)
 	for i := range ids {
 		ids[i] = f.personTB(b, "hot"+string(rune('a'+i%26))+time.Duration(i).String()+"@example.test")
@@ -118,9 +126,7 @@ func BenchmarkDecideEmails10k(b *testing.B) {
 	defer cancel()
 	go f.people.Run(ctx, nil)
 	go f.svc.Run(ctx)
-	if err := f.svc.WaitFollowing(ctx); err != nil {
-		b.Fatal(err)
-	}
+	waitFollowing(b, ctx, f.svc, f.people)
 	emails := make([]string, 10000)
 	for i := range emails {
 		emails[i] = "bulk" + time.Duration(i).String() + "@example.test"

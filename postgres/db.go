@@ -101,8 +101,13 @@ func migrate(ctx context.Context, db *sql.DB, schema string) error {
 	return nil
 }
 
-// migrationLockID is the advisory lock key of schema's migrations.
+// migrationLockID is the advisory lock key of schema's migrations: in the
+// public schema the key every version of Vern has used there, so that
+// nodes of an older and a newer version still take turns.
 func migrationLockID(schema string) int64 {
+	if schema == "public" {
+		return lock.DefaultLockID
+	}
 	h := sha256.Sum256([]byte("vern.migrate." + schema))
 	return int64(binary.BigEndian.Uint64(h[:8]))
 }

@@ -217,6 +217,10 @@ func TestListenAfterTheLogWasEmptied(t *testing.T) {
 	}
 
 	a, b := openTwo(t, path)
+	var rows int
+	if err := a.reader.QueryRow(`SELECT count(*) FROM change_log`).Scan(&rows); err != nil || rows != 0 {
+		t.Fatalf("the log holds %d rows after close (%v), want none", rows, err)
+	}
 	stopped, heard := listenTest(t, ctx, a)
 	mustHear(t, b, stopped, heard, "new")
 }

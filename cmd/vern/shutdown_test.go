@@ -27,8 +27,10 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	fmt.Fprintf(conn, "POST /v1/people HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", r.addr, token, len(body))
 	fmt.Fprint(conn, body[:20])
 	// A second connection's answer proves the first was accepted (the
-	// listener accepts in order): the server is now reading its body.
-	if resp, err := http.Get("http://" + r.addr + "/healthz"); err != nil {
+	// listener accepts in order); a moment later the server is reading
+	// its body.
+	probe := &http.Client{Timeout: 30 * time.Second}
+	if resp, err := probe.Get("http://" + r.addr + "/healthz"); err != nil {
 		t.Fatal(err)
 	} else {
 		resp.Body.Close()
