@@ -9,7 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/vernhq/vern"
@@ -208,4 +210,20 @@ func (m *Main) openPolicyApp(cmd *cobra.Command, cfg Config) (*App, error) {
 		return nil, err
 	}
 	return app, nil
+}
+
+// countBar returns a progress bar on stderr that counts items towards a
+// total the work reports as it goes (-1 until then), throttled to ten
+// redraws a second and cleared when finished.
+func (m *Main) countBar(desc string, opts ...progressbar.Option) *progressbar.ProgressBar {
+	return progressbar.NewOptions(-1, append([]progressbar.Option{
+		// The spinner advances as progress is reported: its own ticking
+		// goroutine reads the bar without its lock (a data race).
+		progressbar.OptionSetSpinnerChangeInterval(0),
+		progressbar.OptionSetWriter(m.Stderr),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionThrottle(100 * time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	}, opts...)...)
 }

@@ -142,17 +142,7 @@ upload needs, goes to stderr.`,
 			defer tmp.Close()
 			w = tmp
 		}
-		bar := progressbar.NewOptions(-1,
-			// The spinner advances as progress is reported: its own ticking
-			// goroutine reads the bar without its lock (a data race).
-			progressbar.OptionSetSpinnerChangeInterval(0),
-			progressbar.OptionSetWriter(m.Stderr),
-			progressbar.OptionSetDescription("exporting "+args[0]),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowElapsedTimeOnFinish(),
-			progressbar.OptionClearOnFinish(),
-		)
+		bar := m.countBar("exporting "+args[0], progressbar.OptionShowElapsedTimeOnFinish())
 		opts.Progress = func(scanned, total int) {
 			bar.ChangeMax(total)
 			_ = bar.Set(scanned)

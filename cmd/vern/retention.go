@@ -52,18 +52,7 @@ time and without erasing anyone twice.`,
 		if *dry {
 			desc = "retention dry run"
 		}
-		bar := progressbar.NewOptions(-1,
-			// The spinner advances as progress is reported: its own ticking
-			// goroutine reads the bar without its lock (a data race).
-			progressbar.OptionSetSpinnerChangeInterval(0),
-			progressbar.OptionSetWriter(m.Stderr),
-			progressbar.OptionSetDescription(desc),
-			progressbar.OptionSetItsString("people"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
+		bar := m.countBar(desc, progressbar.OptionSetItsString("people"), progressbar.OptionShowIts())
 		opt := retention.Options{ListIDs: *list, Progress: func(scanned, total int) {
 			if bar.GetMax() != total && total > 0 {
 				bar.ChangeMax(total)
